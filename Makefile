@@ -1,0 +1,41 @@
+# The two commands: `make demo` (a demo instance on http://127.0.0.1:5000) and `make test`.
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_DB := sqlite:///$(CURDIR)/instance/demo.sqlite
+
+.PHONY: demo demo-reset test install translations migration check-migrations
+
+$(STAMP): setup.cfg pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+## demo: create/upgrade the SQLite demo database, load Kota Medan and serve it
+demo: $(STAMP)
+	EPLANNING_DATABASE_URL=$(DEMO_DB) $(BIN)/eplanning demo
+
+## demo-reset: the same, from an empty database
+demo-reset: $(STAMP)
+	EPLANNING_DATABASE_URL=$(DEMO_DB) $(BIN)/eplanning demo --reset
+
+## test: the whole suite (SQLite, and PostgreSQL when reachable; required when CI=true)
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## translations: extract messages, update the catalogues, compile them
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-output --no-location \
+		-o eplanning_core/translations/messages.pot .
+	$(BIN)/pybabel update -i eplanning_core/translations/messages.pot -d eplanning_core/translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d eplanning_core/translations --statistics
+
+## migration: new Alembic revision from the models, e.g. make migration m="add usulan"
+migration: $(STAMP)
+	EPLANNING_DATABASE_URL=sqlite:///$(CURDIR)/instance/migration.sqlite $(BIN)/flask --app eplanning_core db upgrade
+	EPLANNING_DATABASE_URL=sqlite:///$(CURDIR)/instance/migration.sqlite $(BIN)/flask --app eplanning_core db revision --autogenerate -m "$(m)"
+	rm -f instance/migration.sqlite

@@ -1,0 +1,160 @@
+"""Bappeda administration: users and the list of Perangkat Daerah."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_
+
+from ..extensions import db
+from ..paging import page_of
+from ..tenancy.context import current_tenant_id, tenant_config, tenant_get, tenant_select
+from ..audit.models import AuditEntry
+from . import operations
+from .forms import PerangkatDaerahForm, UserForm
+from .models import PerangkatDaerah, Role, User
+from .scope import role_names
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def admin_required(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def _like(text: str):
+    return f"%{text.replace('%', '').replace('_', '')}%"
+
+
+# ---- users -------------------------------------------------------------------------------
+
+@bp.get("/pengguna")
+@admin_required
+def users():
+    query = tenant_select(User).order_by(User.role, User.nama)
+    role = request.args.get("role", "")
+    if role in role_names():
+        query = query.where(User.role == role)
+    text = (request.args.get("q") or "").strip()[:100]
+    if text:
+        query = query.where(or_(User.nama.ilike(_like(text)), User.username.ilike(_like(text))))
+    pagination = page_of(query.options(db.joinedload(User.wilayah), db.joinedload(User.perangkat_daerah)))
+    return render_template("admin/users.html", pagination=pagination, role=role, q=text,
+                           roles=role_names())
+
+
+def _user_form(user: User | None) -> UserForm:
+    form = UserForm(obj=user)
+    form.role.choices = [("", "—")] + list(role_names().items())
+    agencies = db.session.scalars(tenant_select(PerangkatDaerah).where(
+        PerangkatDaerah.aktif.is_(True)).order_by(PerangkatDaerah.nama)).all()
+    form.perangkat_daerah_id.choices = [("", "—")] + [(str(a.id), a.nama) for a in agencies]
+    form.dapil.choices = [("", "—")] + [(d.code, d.name) for d in tenant_config().dapil]
+    if request.method == "GET" and user is not None:
+        form.version.data = str(user.version)
+        form.wilayah_kode.data = user.wilayah.kode if user.wilayah else ""
+        form.perangkat_daerah_id.data = str(user.perangkat_daerah_id or "")
+        form.dapil.data = user.dapil or ""
+    return form
+
+
+def _save_user(user: User | None):
+    form = _user_form(user)
+    if form.validate_on_submit():
+        values = {k: getattr(form, k).data for k in (
+            "username", "nama", "email", "role", "wilayah_kode", "perangkat_daerah_id", "dapil", "aktif")}
+        outcome = operations.save_user(
+            current_tenant_id(), current_user, values, {d.code for d in tenant_config().dapil},
+            user=user, password=form.password.data or None, expected_version=form.version.data)
+        if outcome.ok:
+            flash(_("Account %(name)s saved.", name=outcome.obj.username), "success")
+            return redirect(url_for("admin.users"))
+        if outcome.message == operations.STALE:
+            flash(_("Someone else changed this account while you were editing. Nothing was saved; "
+                    "the form shows the current values."), "danger")
+            return redirect(url_for("admin.edit_user", user_id=user.id))
+        for name, message in outcome.errors.items():
+            getattr(form, name).errors = list(getattr(form, name).errors) + [message]
+    status = 422 if form.errors else 200
+    return render_template("admin/user_form.html", form=form, user=user), status
+
+
+@bp.route("/pengguna/baru", methods=["GET", "POST"])
+@admin_required
+def new_user():
+    return _save_user(None)
+
+
+@bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def edit_user(user_id: int):
+    user = tenant_get(User, user_id) or abort(404)
+    return _save_user(user)
+
+
+@bp.get("/pengguna/<int:user_id>/riwayat")
+@admin_required
+def user_history(user_id: int):
+    user = tenant_get(User, user_id) or abort(404)
+    entries = page_of(tenant_select(AuditEntry).where(
+        AuditEntry.object_type == User.__tablename__, AuditEntry.object_id == user.id)
+        .order_by(AuditEntry.id.desc()))
+    return render_template("admin/history.html", subject=user.username, entries=entries,
+                           back=url_for("admin.edit_user", user_id=user.id))
+
+
+# ---- Perangkat Daerah --------------------------------------------------------------------
+
+@bp.get("/perangkat-daerah")
+@admin_required
+def agencies():
+    query = tenant_select(PerangkatDaerah).order_by(PerangkatDaerah.kode)
+    text = (request.args.get("q") or "").strip()[:100]
+    if text:
+        query = query.where(or_(PerangkatDaerah.nama.ilike(_like(text)),
+                                PerangkatDaerah.singkatan.ilike(_like(text)),
+                                PerangkatDaerah.kode.startswith(text, autoescape=True)))
+    return render_template("admin/agencies.html", pagination=page_of(query), q=text)
+
+
+def _save_agency(pd: PerangkatDaerah | None):
+    form = PerangkatDaerahForm(obj=pd)
+    if request.method == "GET" and pd is not None:
+        form.version.data = str(pd.version)
+    if form.validate_on_submit():
+        values = {k: getattr(form, k).data for k in ("kode", "nama", "singkatan", "aktif")}
+        outcome = operations.save_perangkat_daerah(current_tenant_id(), current_user, values, pd=pd,
+                                                   expected_version=form.version.data)
+        if outcome.ok:
+            flash(_("Agency %(name)s saved.", name=outcome.obj.nama), "success")
+            return redirect(url_for("admin.agencies"))
+        if outcome.message == operations.STALE:
+            flash(_("Someone else changed this agency while you were editing. Nothing was saved; "
+                    "the form shows the current values."), "danger")
+            return redirect(url_for("admin.edit_agency", pd_id=pd.id))
+        for name, message in outcome.errors.items():
+            getattr(form, name).errors = list(getattr(form, name).errors) + [message]
+    status = 422 if form.errors else 200
+    return render_template("admin/agency_form.html", form=form, pd=pd), status
+
+
+@bp.route("/perangkat-daerah/baru", methods=["GET", "POST"])
+@admin_required
+def new_agency():
+    return _save_agency(None)
+
+
+@bp.route("/perangkat-daerah/<int:pd_id>", methods=["GET", "POST"])
+@admin_required
+def edit_agency(pd_id: int):
+    pd = tenant_get(PerangkatDaerah, pd_id) or abort(404)
+    return _save_agency(pd)

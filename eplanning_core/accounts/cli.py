@@ -1,0 +1,43 @@
+"""``eplanning users``: create the first Bappeda administrator of a region, list accounts."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..extensions import db
+from ..tenancy.context import ensure_tenant_row, tenant_config
+from .models import Role, User
+from .operations import save_user
+
+users_cli = click.Group("users", help="User accounts of the region.")
+
+
+@users_cli.command("create-admin")
+@click.option("--username", required=True)
+@click.option("--nama", required=True, help="Full name shown in the history of every change.")
+@click.option("--email", default="")
+@click.password_option(help="At least 10 characters; asked twice when not given.")
+@with_appcontext
+def create_admin(username: str, nama: str, email: str, password: str) -> None:
+    """Create a Bappeda administrator (who then creates every other account in the browser)."""
+    if len(password) < 10:
+        raise click.ClickException("the password must have at least 10 characters")
+    tenant = ensure_tenant_row(tenant_config())
+    db.session.commit()
+    outcome = save_user(tenant.id, None, {"username": username, "nama": nama, "email": email,
+                                          "role": Role.BAPPEDA.value, "aktif": True}, set(),
+                        password=password)
+    if not outcome.ok:
+        raise click.ClickException("; ".join(f"{k}: {v}" for k, v in outcome.errors.items()))
+    click.echo(f"Administrator '{outcome.obj.username}' created for {tenant.nama}.")
+
+
+@users_cli.command("list")
+@with_appcontext
+def list_users() -> None:
+    """List the region's accounts: username, role, active."""
+    tenant = ensure_tenant_row(tenant_config())
+    for user in db.session.scalars(select(User).where(User.tenant_id == tenant.id).order_by(User.username)):
+        click.echo(f"{user.username:<30} {user.role:<12} {'active' if user.aktif else 'disabled'}")

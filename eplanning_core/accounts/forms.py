@@ -1,0 +1,40 @@
+"""Account forms (Flask-WTF: every form carries a CSRF token)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+
+USERNAME = Regexp(r"^[a-z0-9._-]{3,60}$",
+                  message=_l("3-60 characters: lower-case letters, digits, '.', '_' or '-'."))
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=60)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), USERNAME])
+    nama = StringField(_l("Full name"), validators=[DataRequired(), Length(min=3, max=120)])
+    email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=200)])
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    wilayah_kode = StringField(_l("Unit code (for unit operators)"),
+                               validators=[Optional(), Length(max=40)],
+                               description=_l("For example 12.71.01.1001; see the list of units."))
+    perangkat_daerah_id = SelectField(_l("Agency (for agency operators)"), coerce=str)
+    dapil = SelectField(_l("Dapil (for DPRD members)"), coerce=str)
+    aktif = BooleanField(_l("Active"), default=True)
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=10, max=200)])
+    password2 = PasswordField(_l("Repeat password"),
+                              validators=[EqualTo("password", message=_l("Passwords do not match."))])
+    version = HiddenField()
+
+
+class PerangkatDaerahForm(FlaskForm):
+    kode = StringField(_l("Code"), validators=[DataRequired(), Length(max=40), Regexp(
+        r"^[0-9A-Za-z.\-]+$", message=_l("Digits, letters, '.' and '-' only."))])
+    nama = StringField(_l("Name"), validators=[DataRequired(), Length(min=3, max=200)])
+    singkatan = StringField(_l("Short name"), validators=[Optional(), Length(max=40)])
+    aktif = BooleanField(_l("Active"), default=True)
+    version = HiddenField()

@@ -1,0 +1,100 @@
+"""create_app(): configuration, tenant, extensions, blueprints, error pages and CLI, in a fixed order."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask, render_template
+
+from . import config as settings
+from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__import__("eplanning_core.migrations", fromlist=["_"]).__file__).parent)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance_path = os.environ.get("EPLANNING_INSTANCE_PATH") or os.path.join(os.getcwd(), "instance")
+    app = Flask(__name__, instance_path=os.path.abspath(instance_path),
+                instance_relative_config=True)
+    app.config.update(settings.defaults())
+    app.config.from_prefixed_env("EPLANNING")
+    if test_config:
+        app.config.update(test_config)
+    settings.finalize(app.config, app.instance_path)
+
+    from . import models  # noqa: F401  (register every table)
+
+    _load_tenant(app)
+    _init_extensions(app)
+    _register_template_context(app)
+    _register_blueprints(app)
+    _register_error_pages(app)
+    _register_cli(app)
+    return app
+
+
+def _load_tenant(app: Flask) -> None:
+    from .tenancy import load_tenant
+
+    folder = Path(app.config["TENANTS_DIR"]) / app.config["TENANT"]
+    app.extensions["eplanning.tenant"] = load_tenant(folder)
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import i18n
+    from .accounts import auth
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    login_manager.init_app(app)
+    auth.configure_login(login_manager)
+    i18n.init_app(app)
+
+
+def _register_template_context(app: Flask) -> None:
+    from . import __version__
+    from .tenancy.context import tenant_config
+
+    from .paging import url_for_page
+
+    app.context_processor(lambda: {"tenant": tenant_config(), "core_version": __version__})
+    app.jinja_env.globals["url_for_page"] = url_for_page
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.admin import bp as admin_bp
+    from .accounts.auth import bp as auth_bp
+    from .home import bp as home_bp
+    from .tenancy.views import bp as tenancy_bp
+    from .wilayah.views import bp as wilayah_bp
+
+    for bp in (home_bp, auth_bp, admin_bp, wilayah_bp, tenancy_bp):
+        app.register_blueprint(bp)
+
+
+def _register_error_pages(app: Flask) -> None:
+    from flask_wtf.csrf import CSRFError
+
+    def page(code):
+        def handler(error):
+            return render_template("error.html", code=code, error=error), code
+        return handler
+
+    for code in (400, 403, 404, 405, 413):
+        app.register_error_handler(code, page(code))
+    app.register_error_handler(CSRFError, lambda e: (render_template(
+        "error.html", code=400, error=e, csrf=True), 400))
+
+
+def _register_cli(app: Flask) -> None:
+    from .accounts.cli import users_cli
+    from .demo.cli import demo_command
+    from .wilayah.cli import wilayah_cli
+
+    app.cli.add_command(wilayah_cli)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)

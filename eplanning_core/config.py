@@ -1,0 +1,71 @@
+"""Settings: every key declared once, with its default, type and meaning.
+
+Values come from, in order: these defaults, the environment (``EPLANNING_<KEY>``, parsed
+by Flask's ``from_prefixed_env``), then the ``test_config`` mapping given to create_app.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: object
+    type: str
+    description: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("DATABASE_URL", None, "str",
+            "SQLAlchemy URL of the database. Default: SQLite file eplanning.sqlite in the "
+            "instance folder. Production: postgresql+psycopg://user@host/db."),
+    Setting("TENANTS_DIR", None, "path",
+            "Folder holding one sub-folder per region (tenant.toml, logo, unit lists). "
+            "Default: ./tenants in the working directory."),
+    Setting("TENANT", "medan", "str", "Slug (folder name) of the region this instance serves."),
+    Setting("DEMO", False, "bool",
+            "Demo mode: the login page lists the demo accounts. Never on a live instance."),
+    Setting("SECRET_KEY", None, "str",
+            "Signs sessions and CSRF tokens. Default: a random key kept in instance/secret_key."),
+    Setting("PAGE_SIZE", 25, "int", "Rows per page in every list."),
+)
+
+
+def defaults() -> dict:
+    return {s.key: s.default for s in SETTINGS}
+
+
+def finalize(config: dict, instance_path: str) -> None:
+    """Fill in the defaults that depend on the instance folder or the working directory."""
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = "sqlite:///" + os.path.join(instance_path, "eplanning.sqlite")
+    config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    if not config.get("TENANTS_DIR"):
+        config["TENANTS_DIR"] = os.path.join(os.getcwd(), "tenants")
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _persistent_secret(Path(instance_path) / "secret_key")
+    config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
+    config.setdefault("BABEL_DEFAULT_LOCALE", "id")
+    config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
+    config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+
+
+def _persistent_secret(path: Path) -> str:
+    """One random key per instance folder, so sessions survive a restart."""
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    try:
+        path.chmod(0o600)
+    except OSError:  # pragma: no cover - file systems without permissions
+        pass
+    return key

@@ -1,0 +1,43 @@
+"""Language: Bahasa Indonesia by default (or the region's choice), English on request."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, request, session, url_for
+from flask_babel import format_datetime, get_locale
+
+LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
+
+bp = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    from .tenancy.context import tenant_config
+
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return tenant_config().default_language
+
+
+def select_timezone() -> str:
+    from .tenancy.context import tenant_config
+
+    return tenant_config().timezone
+
+
+@bp.post("/bahasa")
+def switch_language():
+    """Remember the chosen language in the session and go back where the user was."""
+    lang = request.form.get("lang", "")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("home.index")
+    return redirect(target)
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(LANGUAGES=LANGUAGES, current_locale=lambda: str(get_locale()))
+    app.jinja_env.filters["waktu"] = lambda value: format_datetime(value, "d MMM yyyy HH:mm") if value else "—"

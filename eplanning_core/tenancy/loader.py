@@ -1,0 +1,130 @@
+"""Reading and validating a region's tenant.toml into a :class:`TenantConfig`."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from marshmallow import ValidationError
+
+from .schema import SLUG, TenantSchema
+
+LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
+              ".jpeg": "image/jpeg", ".webp": "image/webp"}
+
+
+class TenantConfigError(Exception):
+    """A tenant.toml that cannot be used; ``problems`` lists (key, reason) pairs."""
+
+    def __init__(self, path: Path, problems: list[tuple[str, str]]):
+        self.path = Path(path)
+        self.problems = problems
+        lines = [f"{self.path}: {key}: {reason}" if key else f"{self.path}: {reason}"
+                 for key, reason in problems]
+        super().__init__("Invalid region configuration\n  " + "\n  ".join(lines))
+
+
+@dataclass(frozen=True)
+class Dapil:
+    code: str
+    name: str
+    kecamatan: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TenantConfig:
+    """A validated region configuration. Immutable: it is shared by every request."""
+
+    slug: str
+    folder: Path
+    code: str
+    name: str
+    kind: str
+    province: str
+    timezone: str
+    levels: tuple[str, str, str]
+    default_language: str
+    app_name: str
+    primary_color: str
+    secondary_color: str
+    logo: Path | None
+    dapil: tuple[Dapil, ...] = field(default_factory=tuple)
+
+    def level_name(self, tingkat: int) -> str:
+        """Name of hierarchy level 1..3 (e.g. 2 -> 'Kelurahan' or 'Nagari')."""
+        return self.levels[tingkat - 1]
+
+    def dapil_by_code(self, code: str) -> Dapil | None:
+        return next((d for d in self.dapil if d.code == code), None)
+
+
+def _flatten(messages, prefix="") -> list[tuple[str, str]]:
+    """Turn marshmallow's nested error dict into ('branding.primary_color', reason) pairs."""
+    out: list[tuple[str, str]] = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if key == "_schema":
+                out += _flatten(value, prefix)
+                continue
+            sub = f"{prefix}[{key}]" if isinstance(key, int) else (f"{prefix}.{key}" if prefix else str(key))
+            out += _flatten(value, sub)
+    elif isinstance(messages, list):
+        for item in messages:
+            out += _flatten(item, prefix) if isinstance(item, (dict, list)) else [(prefix, _plain(item))]
+    else:
+        out.append((prefix, _plain(messages)))
+    return out
+
+
+def _plain(message) -> str:
+    text = str(message)
+    return {"Unknown field.": "unknown key (a typo? see docs for the allowed keys)",
+            "Missing data for required field.": "is required but missing",
+            "Not a valid string.": "must be text in quotes",
+            "Not a valid list.": "must be a list [ ... ]"}.get(text, text)
+
+
+def load_tenant(folder: Path | str) -> TenantConfig:
+    """Load tenants/<slug>/tenant.toml, raising TenantConfigError with every problem found."""
+    folder = Path(folder)
+    path = folder / "tenant.toml"
+    if not SLUG.match(folder.name):
+        raise TenantConfigError(path, [("", f"folder name '{folder.name}' must be a slug: "
+                                            "lower-case letters, digits and '-'")])
+    if not path.is_file():
+        raise TenantConfigError(path, [("", "file not found")])
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise TenantConfigError(path, [("", "is not UTF-8 text")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise TenantConfigError(path, [("", f"TOML syntax error: {exc}")]) from None
+    try:
+        data = TenantSchema().load(raw)
+    except ValidationError as exc:
+        raise TenantConfigError(path, sorted(_flatten(exc.messages))) from None
+
+    branding = data["branding"]
+    logo = None
+    if branding.get("logo"):
+        logo = (folder / branding["logo"]).resolve()
+        problems = []
+        if folder.resolve() not in logo.parents:
+            problems.append(("branding.logo", "must be a file inside the region's folder"))
+        elif not logo.is_file():
+            problems.append(("branding.logo", f"file '{branding['logo']}' not found beside tenant.toml"))
+        elif logo.suffix.lower() not in LOGO_TYPES:
+            problems.append(("branding.logo", "must be .svg, .png, .jpg or .webp"))
+        if problems:
+            raise TenantConfigError(path, problems)
+
+    region = data["region"]
+    return TenantConfig(
+        slug=folder.name, folder=folder.resolve(), code=region["code"], name=region["name"],
+        kind=region["kind"], province=region["province"], timezone=region["timezone"],
+        levels=tuple(data["levels"]), default_language=data["default_language"],
+        app_name=branding["app_name"], primary_color=branding["primary_color"],
+        secondary_color=branding["secondary_color"], logo=logo,
+        dapil=tuple(Dapil(d["code"], d["name"], tuple(d["kecamatan"])) for d in data["dapil"]),
+    )

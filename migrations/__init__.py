@@ -1,0 +1,1 @@
+"""The core's Alembic history, shipped inside the wheel as eplanning_core.migrations."""

@@ -1,0 +1,202 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL.
+
+PostgreSQL: a fresh database per run on 127.0.0.1:5432 (user postgres, trust), dropped at the
+end. When it cannot be reached, its tests are skipped with a visible reason, except under
+CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from eplanning_core import create_app
+from eplanning_core.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+TENANTS_DIR = ROOT / "tenants"
+DATA = Path(__file__).resolve().parent / "data"
+PG_SERVER = os.environ.get("EPLANNING_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BACKENDS = ("sqlite", "postgresql")
+PASSWORD = "kata-sandi-uji-123"
+
+_pg_problem: str | None = None
+
+
+def _probe_postgres() -> str | None:
+    try:
+        engine = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any driver or network error means: not reachable
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+def pytest_report_header(config):
+    global _pg_problem
+    _pg_problem = _probe_postgres()
+    if _pg_problem is None:
+        return f"PostgreSQL: reachable at {PG_SERVER}; every database test runs on SQLite and PostgreSQL"
+    if IN_CI:
+        return f"PostgreSQL: NOT reachable at {PG_SERVER} ({_pg_problem}); CI=true, so its tests FAIL"
+    return (f"PostgreSQL: NOT reachable at {PG_SERVER} ({_pg_problem}); "
+            "PostgreSQL tests are SKIPPED on this machine")
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """URL of a fresh PostgreSQL database for this run."""
+    problem = _probe_postgres()
+    if problem:
+        message = f"PostgreSQL not reachable at {PG_SERVER}: {problem}"
+        if IN_CI:
+            pytest.fail(message + " (CI=true: the PostgreSQL tests are required)", pytrace=False)
+        pytest.skip(message + " - PostgreSQL tests skipped")
+    name = f"eplanning_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_SERVER.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_app(database_url: str, **overrides):
+    config = {"TESTING": True, "DATABASE_URL": database_url, "TENANTS_DIR": str(TENANTS_DIR),
+              "TENANT": "medan", "SECRET_KEY": "test-secret", "PAGE_SIZE": 25}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    """A database of each backend, built once per run through the Alembic migrations."""
+    if request.param == "sqlite":
+        url = "sqlite:///" + str(tmp_path_factory.mktemp("sqlite") / "test.sqlite")
+    else:
+        url = request.getfixturevalue("postgres_url")
+    from flask_migrate import upgrade
+
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _empty_all_tables():
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = make_app(database_url)
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# ---- a small region with one account per role ---------------------------------------------
+
+@pytest.fixture(scope="session")
+def password_hash():
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(PASSWORD)  # hashed once: scrypt is slow on purpose
+
+
+@pytest.fixture
+def region(app, password_hash):
+    """Kota Medan in miniature: 2 kecamatan, 3 kelurahan, 4 lingkungan, 2 agencies, every role."""
+    from eplanning_core.accounts.models import PerangkatDaerah, User
+    from eplanning_core.tenancy.context import current_tenant_id
+    from eplanning_core.wilayah.importer import import_files
+    from eplanning_core.wilayah.models import Wilayah
+
+    tid = current_tenant_id()
+    import_files(tid, "12.71", DATA / "wilayah-mini.csv", DATA / "units-mini.csv")
+    units = {w.kode: w for w in db.session.scalars(db.select(Wilayah))}
+    pupr = PerangkatDaerah(tenant_id=tid, kode="1.03.01", nama="Dinas Pekerjaan Umum", singkatan="Dinas PU")
+    dinkes = PerangkatDaerah(tenant_id=tid, kode="1.02.01", nama="Dinas Kesehatan", singkatan="Dinkes")
+    db.session.add_all([pupr, dinkes])
+    db.session.flush()
+    accounts = {
+        "admin": dict(role="bappeda"),
+        "kec1": dict(role="operator", wilayah_id=units["12.71.01"].id),
+        "kec2": dict(role="operator", wilayah_id=units["12.71.02"].id),
+        "kel1": dict(role="operator", wilayah_id=units["12.71.01.1001"].id),
+        "kel2": dict(role="operator", wilayah_id=units["12.71.01.1002"].id),
+        "ling1": dict(role="operator", wilayah_id=units["12.71.01.1001.01"].id),
+        "pu": dict(role="operator_pd", perangkat_daerah_id=pupr.id),
+        "dprd1": dict(role="dprd", dapil="MDN-1"),
+        "viewer": dict(role="viewer"),
+    }
+    users = {}
+    for username, scope in accounts.items():
+        users[username] = User(tenant_id=tid, username=username, nama=f"Uji {username}",
+                               password_hash=password_hash, aktif=True, **scope)
+    db.session.add_all(users.values())
+    db.session.commit()
+    return {"units": units, "users": users, "agencies": {"pu": pupr, "dinkes": dinkes}}
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, url="/masuk") -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = CSRF_RE.search(page)
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def login(client, username, password=PASSWORD):
+    response = client.post("/masuk", data={"username": username, "password": password,
+                                           "csrf_token": csrf_token(client)})
+    return response
+
+
+def post_form(client, url, data, token_from=None):
+    """POST like a browser does: with the CSRF token of the page the form is on."""
+    data = dict(data)
+    data["csrf_token"] = csrf_token(client, token_from or url)
+    return client.post(url, data=data)
+
+
+@pytest.fixture
+def as_user(client, region):
+    """Log the test client in as one of the region's accounts: as_user('kel1')."""
+    def _login(username):
+        response = login(client, username)
+        assert response.status_code == 302, f"login of {username} failed"
+        return client
+    return _login
