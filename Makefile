@@ -32,7 +32,7 @@ translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-output --no-location \
 		-o eplanning_core/translations/messages.pot .
 	$(BIN)/pybabel update -i eplanning_core/translations/messages.pot -d eplanning_core/translations --no-fuzzy-matching --ignore-obsolete
-	$(BIN)/pybabel compile -d eplanning_core/translations --statistics
+	$(BIN)/pybabel compile -d eplanning_core/translations -D "messages wtforms" --statistics
 
 ## migration: new Alembic revision from the models, e.g. make migration m="add usulan"
 migration: $(STAMP)

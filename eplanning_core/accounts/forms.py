@@ -1,7 +1,7 @@
 """Account forms (Flask-WTF: every form carries a CSRF token)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import Form
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
@@ -9,12 +9,12 @@ USERNAME = Regexp(r"^[a-z0-9._-]{3,60}$",
                   message=_l("3-60 characters: lower-case letters, digits, '.', '_' or '-'."))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=60)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(_l("Username"), validators=[DataRequired(), USERNAME])
     nama = StringField(_l("Full name"), validators=[DataRequired(), Length(min=3, max=120)])
     email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=200)])
@@ -31,7 +31,7 @@ class UserForm(FlaskForm):
     version = HiddenField()
 
 
-class PerangkatDaerahForm(FlaskForm):
+class PerangkatDaerahForm(Form):
     kode = StringField(_l("Code"), validators=[DataRequired(), Length(max=40), Regexp(
         r"^[0-9A-Za-z.\-]+$", message=_l("Digits, letters, '.' and '-' only."))])
     nama = StringField(_l("Name"), validators=[DataRequired(), Length(min=3, max=200)])

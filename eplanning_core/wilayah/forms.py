@@ -1,12 +1,12 @@
 """The unit profile form kept by a unit's operator."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
+from ..forms import Form
 from wtforms import HiddenField, StringField
 from wtforms.validators import Length, Optional, Regexp
 
 
-class ProfilForm(FlaskForm):
+class ProfilForm(Form):
     nama_kepala = StringField(_l("Name of the head of the unit"),
                               validators=[Optional(), Length(max=120)])
     alamat_kantor = StringField(_l("Office address"), validators=[Optional(), Length(max=250)])
