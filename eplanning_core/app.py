@@ -63,17 +63,26 @@ def _register_template_context(app: Flask) -> None:
 
     app.context_processor(lambda: {"tenant": tenant_config(), "core_version": __version__})
     app.jinja_env.globals["url_for_page"] = url_for_page
+    from .money import format_rupiah, format_volume
+    from .usulan.messages import status_name
+
+    app.jinja_env.filters["rupiah"] = lambda n: format_rupiah(n) if n is not None else "—"
+    app.jinja_env.filters["volume"] = format_volume
+    app.jinja_env.globals["status_name"] = status_name
+
+
+#: Every module with pages; each exposes a Blueprint named ``bp``.
+BLUEPRINT_MODULES = (
+    "home", "accounts.auth", "accounts.admin", "wilayah.views", "tenancy.views",
+    "kamus.views", "usulan.views",
+)
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .accounts.admin import bp as admin_bp
-    from .accounts.auth import bp as auth_bp
-    from .home import bp as home_bp
-    from .tenancy.views import bp as tenancy_bp
-    from .wilayah.views import bp as wilayah_bp
+    from importlib import import_module
 
-    for bp in (home_bp, auth_bp, admin_bp, wilayah_bp, tenancy_bp):
-        app.register_blueprint(bp)
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(import_module(f"{__package__}.{name}").bp)
 
 
 def _register_error_pages(app: Flask) -> None:
@@ -93,8 +102,10 @@ def _register_error_pages(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .demo.cli import demo_command
+    from .kamus.cli import kamus_cli
     from .wilayah.cli import wilayah_cli
 
     app.cli.add_command(wilayah_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(kamus_cli)

@@ -33,6 +33,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", None, "str",
             "Signs sessions and CSRF tokens. Default: a random key kept in instance/secret_key."),
     Setting("PAGE_SIZE", 25, "int", "Rows per page in every list."),
+    Setting("UPLOAD_MAX_IMAGE_BYTES", 5 * 1024 * 1024, "int", "Largest photo accepted (bytes)."),
+    Setting("UPLOAD_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024, "int", "Largest PDF document accepted (bytes)."),
 )
 
 
@@ -56,16 +58,28 @@ def finalize(config: dict, instance_path: str) -> None:
     config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
     config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # The largest upload plus room for the form's other fields; bigger requests get a 413 page.
+    config.setdefault("MAX_CONTENT_LENGTH", max(config["UPLOAD_MAX_IMAGE_BYTES"],
+                                                config["UPLOAD_MAX_DOCUMENT_BYTES"]) + 1024 * 1024)
 
 
 def _persistent_secret(path: Path) -> str:
-    """One random key per instance folder, so sessions survive a restart."""
-    if path.exists():
-        return path.read_text().strip()
+    """One random key per instance folder, so sessions survive a restart.
+
+    Created exclusively and private from the first byte: several workers starting at once
+    on an empty folder all end up with the same key.
+    """
     key = secrets.token_hex(32)
-    path.write_text(key)
     try:
-        path.chmod(0o600)
-    except OSError:  # pragma: no cover - file systems without permissions
-        pass
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another worker may be between create and write
+            existing = path.read_text().strip()
+            if existing:
+                return existing
+            import time
+            time.sleep(0.01)
+        raise RuntimeError(f"{path} exists but is empty; delete it and start again") from None
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
     return key

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, session, url_for
+from flask import Blueprint, has_request_context, redirect, request, session, url_for
 from flask_babel import format_datetime, get_locale
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -13,7 +13,7 @@ bp = Blueprint("i18n", __name__)
 def select_locale() -> str:
     from .tenancy.context import tenant_config
 
-    chosen = session.get("lang")
+    chosen = session.get("lang") if has_request_context() else None
     if chosen in LANGUAGES:
         return chosen
     return tenant_config().default_language

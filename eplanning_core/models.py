@@ -4,3 +4,6 @@ from .accounts.models import PerangkatDaerah, User  # noqa: F401
 from .audit.models import AuditEntry  # noqa: F401
 from .tenancy.models import Tenant  # noqa: F401
 from .wilayah.models import Wilayah  # noqa: F401
+from .kamus.models import KamusUsulan, Nomenklatur  # noqa: F401
+from .siklus.models import Pagu, Perpanjangan, Siklus, Tahapan  # noqa: F401
+from .usulan.models import Keputusan, Lampiran, Pengiriman, Rapat, Usulan  # noqa: F401

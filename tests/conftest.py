@@ -95,13 +95,11 @@ def database_url(request, tmp_path_factory):
 
 
 def _empty_all_tables():
+    """DELETE, children first: on the few rows a test makes, far faster than TRUNCATE."""
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
-        if db.engine.dialect.name == "postgresql":
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f'DELETE FROM "{table}"'))
+        for table in tables:
+            conn.execute(text(f'DELETE FROM "{table}"'))
 
 
 @pytest.fixture
@@ -200,3 +198,37 @@ def as_user(client, region):
         assert response.status_code == 302, f"login of {username} failed"
         return client
     return _login
+
+
+# ---- the planning cycle ----------------------------------------------------------------------
+
+class Clock:
+    """The app's clock, set by the test: the stage windows are checked against it."""
+
+    def __init__(self, app):
+        from datetime import datetime, timezone
+
+        self.now = datetime(2026, 1, 20, 3, 0, tzinfo=timezone.utc)  # 10:00 WIB, Rembuk Warga
+        app.extensions["eplanning.clock"] = lambda: self.now
+
+    def set_local(self, text: str, tz: str = "Asia/Jakarta"):
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        self.now = datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(tz))
+        return self.now
+
+
+@pytest.fixture
+def clock(app):
+    return Clock(app)
+
+
+@pytest.fixture
+def siklus(app, region, clock):
+    """The cycle RKPD 2027 of the miniature Medan, opened by its Bappeda administrator."""
+    from eplanning_core.siklus.operations import open_cycle
+
+    result = open_cycle(region["units"]["12.71.01"].tenant_id, region["users"]["admin"], 2027)
+    assert result.ok, result.errors
+    return result.obj

@@ -74,7 +74,8 @@ def _save_user(user: User | None):
             "username", "nama", "email", "role", "wilayah_kode", "perangkat_daerah_id", "dapil", "aktif")}
         outcome = operations.save_user(
             current_tenant_id(), current_user, values, {d.code for d in tenant_config().dapil},
-            user=user, password=form.password.data or None, expected_version=form.version.data)
+            user=user, password=form.password.data or None,
+            expected_version=request.form.get("version"))
         if outcome.ok:
             flash(_("Account %(name)s saved.", name=outcome.obj.username), "success")
             return redirect(url_for("admin.users"))
@@ -133,7 +134,7 @@ def _save_agency(pd: PerangkatDaerah | None):
     if form.validate_on_submit():
         values = {k: getattr(form, k).data for k in ("kode", "nama", "singkatan", "aktif")}
         outcome = operations.save_perangkat_daerah(current_tenant_id(), current_user, values, pd=pd,
-                                                   expected_version=form.version.data)
+                                                   expected_version=request.form.get("version"))
         if outcome.ok:
             flash(_("Agency %(name)s saved.", name=outcome.obj.nama), "success")
             return redirect(url_for("admin.agencies"))

@@ -2,10 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from ..forms import Form
+from .operations import USERNAME_PATTERN
 from wtforms import BooleanField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
-USERNAME = Regexp(r"^[a-z0-9._-]{3,60}$",
+USERNAME = Regexp(USERNAME_PATTERN,
                   message=_l("3-60 characters: lower-case letters, digits, '.', '_' or '-'."))
 
 

@@ -20,6 +20,7 @@ class Role(str, enum.Enum):
     OPERATOR = "operator"        # operator of one unit: kecamatan, kelurahan/desa or lingkungan
     OPERATOR_PD = "operator_pd"  # operator of one Perangkat Daerah (agency)
     DPRD = "dprd"                # DPRD council member, working for a dapil
+    SETWAN = "setwan"            # DPRD secretariat: checks the members' Pokir
     VIEWER = "viewer"            # read-only (inspectorate, auditors)
 
 
@@ -45,7 +46,7 @@ class User(UserMixin, db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
         UniqueConstraint("tenant_id", "username"),
-        CheckConstraint("role IN ('bappeda', 'operator', 'operator_pd', 'dprd', 'viewer')",
+        CheckConstraint("role IN ('bappeda', 'operator', 'operator_pd', 'dprd', 'setwan', 'viewer')",
                         name="role_valid"),
         CheckConstraint("(role = 'operator') = (wilayah_id IS NOT NULL)", name="operator_has_unit"),
         CheckConstraint("(role = 'operator_pd') = (perangkat_daerah_id IS NOT NULL)",

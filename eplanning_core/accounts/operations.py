@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -25,6 +26,8 @@ class Outcome:
 
 
 STALE = "stale"
+#: The same rule as the web form's (forms.USERNAME), so the CLI cannot create what the form refuses.
+USERNAME_PATTERN = re.compile(r"^[a-z0-9._-]{3,60}$")
 
 
 def _scope_errors(tenant_id: int, values: dict, dapil_codes: set[str]) -> dict[str, str]:
@@ -75,6 +78,8 @@ def save_user(tenant_id: int, actor, values: dict, dapil_codes: set[str], *, use
     values["username"] = values["username"].strip().lower()
     values["email"] = (values.get("email") or "").strip() or None
     errors = _scope_errors(tenant_id, values, dapil_codes)
+    if not USERNAME_PATTERN.match(values["username"]):
+        errors["username"] = _("3-60 characters: lower-case letters, digits, '.', '_' or '-'.")
     if _username_taken(tenant_id, values["username"], user.id if user else None):
         errors["username"] = _("This username is already taken.")
     if user is None and not password:

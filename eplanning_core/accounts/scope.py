@@ -11,7 +11,7 @@ from sqlalchemy import false, or_, true
 from ..wilayah.models import KECAMATAN, Wilayah
 from .models import Role, User
 
-SEE_WHOLE_REGION = {Role.BAPPEDA.value, Role.VIEWER.value, Role.OPERATOR_PD.value}
+SEE_WHOLE_REGION = {Role.BAPPEDA.value, Role.VIEWER.value, Role.OPERATOR_PD.value, Role.SETWAN.value}
 
 
 def dapil_kecamatan_codes(user: User) -> tuple[str, ...]:
@@ -68,6 +68,7 @@ def role_names() -> dict[str, str]:
         Role.OPERATOR.value: _("Unit operator"),
         Role.OPERATOR_PD.value: _("Agency (Perangkat Daerah) operator"),
         Role.DPRD.value: _("DPRD member"),
+        Role.SETWAN.value: _("DPRD secretariat (Setwan)"),
         Role.VIEWER.value: _("Read-only viewer"),
     }
 

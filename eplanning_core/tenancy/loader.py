@@ -50,6 +50,9 @@ class TenantConfig:
     secondary_color: str
     logo: Path | None
     dapil: tuple[Dapil, ...] = field(default_factory=tuple)
+    tracking_prefix: str = ""
+    #: Raw [[stages]] (month-day dates), or None for the engine's default set.
+    stages: tuple[dict, ...] | None = None
 
     def level_name(self, tingkat: int) -> str:
         """Name of hierarchy level 1..3 (e.g. 2 -> 'Kelurahan' or 'Nagari')."""
@@ -100,26 +103,32 @@ def load_tenant(folder: Path | str) -> TenantConfig:
         raise TenantConfigError(path, [("", "is not UTF-8 text")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise TenantConfigError(path, [("", f"TOML syntax error: {exc}")]) from None
+    problems: list[tuple[str, str]] = []
+    data = None
     try:
         data = TenantSchema().load(raw)
     except ValidationError as exc:
-        raise TenantConfigError(path, sorted(_flatten(exc.messages))) from None
-
-    branding = data["branding"]
+        problems += _flatten(exc.messages)
+    logo_name = (raw.get("branding") or {}).get("logo") if isinstance(raw.get("branding"), dict) else None
     logo = None
-    if branding.get("logo"):
-        logo = (folder / branding["logo"]).resolve()
-        problems = []
+    if isinstance(logo_name, str) and logo_name:
+        logo = (folder / logo_name).resolve()
         if folder.resolve() not in logo.parents:
             problems.append(("branding.logo", "must be a file inside the region's folder"))
         elif not logo.is_file():
-            problems.append(("branding.logo", f"file '{branding['logo']}' not found beside tenant.toml"))
+            problems.append(("branding.logo", f"file '{logo_name}' not found beside tenant.toml"))
         elif logo.suffix.lower() not in LOGO_TYPES:
             problems.append(("branding.logo", "must be .svg, .png, .jpg or .webp"))
-        if problems:
-            raise TenantConfigError(path, problems)
+    if problems:
+        raise TenantConfigError(path, sorted(problems))
 
-    region = data["region"]
+    from .stages import check_stages
+
+    stage_problems = check_stages(data["stages"], data["region"]["timezone"])
+    if stage_problems:
+        raise TenantConfigError(path, stage_problems)
+
+    region, branding = data["region"], data["branding"]
     return TenantConfig(
         slug=folder.name, folder=folder.resolve(), code=region["code"], name=region["name"],
         kind=region["kind"], province=region["province"], timezone=region["timezone"],
@@ -127,4 +136,6 @@ def load_tenant(folder: Path | str) -> TenantConfig:
         app_name=branding["app_name"], primary_color=branding["primary_color"],
         secondary_color=branding["secondary_color"], logo=logo,
         dapil=tuple(Dapil(d["code"], d["name"], tuple(d["kecamatan"])) for d in data["dapil"]),
+        tracking_prefix=region["tracking_prefix"] or folder.name[:3].upper(),
+        stages=None if data["stages"] is None else tuple(data["stages"]),
     )

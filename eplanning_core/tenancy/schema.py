@@ -31,6 +31,8 @@ class RegionSchema(_Strict):
         ("kabupaten", "kota"), error="must be 'kabupaten' or 'kota'"))
     province = fields.String(required=True, validate=validate.Length(min=3, max=120))
     timezone = fields.String(load_default="Asia/Jakarta")
+    tracking_prefix = fields.String(load_default=None, validate=validate.Regexp(
+        r"^[A-Z]{2,5}$", error="2 to 5 capital letters, e.g. MDN"))
 
     @validates("timezone")
     def _timezone(self, value, **_):
@@ -73,17 +75,21 @@ class TenantSchema(_Strict):
         LANGUAGES, error="must be 'id' (Bahasa Indonesia) or 'en' (English)"))
     branding = fields.Nested(BrandingSchema, required=True)
     dapil = fields.List(fields.Nested(DapilSchema), load_default=list)
+    #: The planning cycle's stages; checked by the workflow engine (see tenancy/stages.py).
+    stages = fields.List(fields.Dict(), load_default=None)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _dapil_inside_region(self, data, **_):
         region = data.get("region", {}).get("code")
         seen: set[str] = set()
         errors: dict = {}
-        for i, dapil in enumerate(data.get("dapil", [])):
-            if dapil["code"] in seen:
-                errors.setdefault(i, {})["code"] = [f"'{dapil['code']}' is used twice"]
-            seen.add(dapil["code"])
-            outside = [k for k in dapil["kecamatan"] if region and not k.startswith(region + ".")]
+        for i, dapil in enumerate(data.get("dapil") or []):
+            code = dapil.get("code")
+            if code is not None and code in seen:
+                errors.setdefault(i, {})["code"] = [f"'{code}' is used twice"]
+            seen.add(code)
+            outside = [k for k in dapil.get("kecamatan") or []
+                       if region and not k.startswith(region + ".")]
             if outside:
                 errors.setdefault(i, {})["kecamatan"] = [
                     f"{', '.join(outside)} lie outside region {region}"]

@@ -24,10 +24,11 @@ wilayah_cli = click.Group("wilayah", help="The region hierarchy: kecamatan, vill
 def import_command(wilayah_file: Path | None, units_file: Path | None) -> None:
     """Import kecamatan, villages and the lowest level; all or nothing, safe to re-run."""
     config = tenant_config()
-    if wilayah_file is None and (config.folder / "wilayah.csv").is_file():
-        wilayah_file = config.folder / "wilayah.csv"
-    if units_file is None and (config.folder / "units.csv").is_file():
-        units_file = config.folder / "units.csv"
+    if wilayah_file is None and units_file is None:  # no file named: the region folder's own
+        if (config.folder / "wilayah.csv").is_file():
+            wilayah_file = config.folder / "wilayah.csv"
+        if (config.folder / "units.csv").is_file():
+            units_file = config.folder / "units.csv"
     if wilayah_file is None and units_file is None:
         raise click.UsageError("no file given and neither wilayah.csv nor units.csv in "
                                f"{config.folder}")

@@ -74,7 +74,7 @@ def edit_profile(unit_id: int):
     if request.method == "GET":
         form.version.data = str(unit.version)
     if form.validate_on_submit():
-        result = operations.update_profile(unit, current_user, form.version.data, {
+        result = operations.update_profile(unit, current_user, request.form.get("version"), {
             "nama_kepala": form.nama_kepala.data, "alamat_kantor": form.alamat_kantor.data,
             "telepon_kantor": form.telepon_kantor.data})
         if result.ok:

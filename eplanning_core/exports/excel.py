@@ -1,0 +1,319 @@
+"""Excel lists people download, and one reader for the CSV/Excel files importers accept.
+
+Writing uses openpyxl's write-only mode: rows go to disk as they are produced, so a list of
+every proposal in a city (tens of thousands of rows) needs little memory. Money is written
+as numbers, not text, so the recipient can sum and filter it; the number format uses the
+reader's own separators, which an Indonesian Excel shows as "Rp 1.250.000".
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from decimal import Decimal
+from typing import BinaryIO
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, has_app_context
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KINDS = ("text", "int", "rupiah", "decimal", "date", "datetime")
+
+_NUMBER_FORMATS = {
+    "rupiah": '"Rp "#,##0;-"Rp "#,##0',
+    "decimal": "#,##0.00",
+    "date": "dd/mm/yyyy",
+    "datetime": "dd/mm/yyyy hh:mm",
+}
+_DEFAULT_WIDTHS = {"text": 30, "int": 10, "rupiah": 18, "decimal": 12, "date": 12, "datetime": 17}
+_EXCEL_MAX_TEXT = 32767
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an export: its header, how its values are written, and its width.
+
+    ``kind``: "text"; "int" (counts, codes: a plain number); "rupiah" (int, shown as
+    "Rp 1.250.000"); "decimal" (Decimal volumes); "date"; "datetime" (naive = UTC, shown in
+    the region's time). ``width`` is in Excel characters (None: a default for the kind);
+    the PDF recaps reuse it as a relative width.
+    """
+
+    header: str
+    kind: str = "text"
+    width: float | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}; one of {KINDS}")
+
+    @property
+    def effective_width(self) -> float:
+        return self.width or _DEFAULT_WIDTHS[self.kind]
+
+
+# ---- shared helpers (also used by exports.pdf) ------------------------------------------
+
+def safe_filename(name: str, extension: str) -> str:
+    """An ASCII file name for Content-Disposition: accents folded, anything else to '-'."""
+    ascii_name = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode("ascii")
+    stem = ascii_name[:-len(extension)] if ascii_name.lower().endswith(extension) else ascii_name
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.")[:100].strip("-.")
+    return (stem or "export") + extension
+
+
+def attachment_response(data: bytes, filename: str, mimetype: str, *, inline: bool = False) -> Response:
+    disposition = "inline" if inline else "attachment"
+    response = Response(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def region_timezone(tz: str | None) -> ZoneInfo:
+    """The named zone, else the current region's (tenant.toml), else UTC outside an app."""
+    if tz is None and has_app_context():
+        tenant = current_app.extensions.get("eplanning.tenant")
+        tz = getattr(tenant, "timezone", None)
+    return ZoneInfo(tz or "UTC")
+
+
+def local_naive(value: datetime, zone: ZoneInfo) -> datetime:
+    """Wall-clock time in ``zone``. Naive values are UTC, as the database stores them."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(zone).replace(tzinfo=None)
+
+
+# ---- writing ----------------------------------------------------------------------------
+
+def _text(value) -> str:
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+    return text[:_EXCEL_MAX_TEXT]
+
+
+def _cell(ws, column: Column, value, zone: ZoneInfo):
+    if value is None or value == "":
+        return None
+    kind = column.kind
+    if kind == "text" or isinstance(value, str):
+        text = _text(value)
+        if not text.startswith("="):
+            return text  # a plain value: cheaper for openpyxl than a cell object
+        # Text starting with '=' must never become a formula (spreadsheet injection).
+        cell = WriteOnlyCell(ws, value=text)
+        cell.data_type = "s"
+        return cell
+    if kind == "datetime" and isinstance(value, datetime):
+        value = local_naive(value, zone)
+    elif kind == "date" and isinstance(value, datetime):
+        value = local_naive(value, zone).date()
+    elif kind in ("int", "rupiah", "decimal"):
+        if isinstance(value, float) and kind != "decimal":
+            raise TypeError(f"column {column.header!r}: {kind} values must not be float")
+        if isinstance(value, Decimal) and kind != "decimal" and value == value.to_integral_value():
+            value = int(value)
+        if kind == "int":
+            return value  # counts and numbers: shown as they are, and a plain value is cheap
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = _NUMBER_FORMATS[kind]
+    return cell
+
+
+def write_xlsx(stream: BinaryIO, sheet_title: str, columns: Sequence[Column],
+               rows: Iterable[Sequence], *, tz: str | None = None) -> int:
+    """Write one sheet to a binary stream; returns the number of data rows written.
+
+    Datetimes are shown in the region's local time (``tz`` overrides). Rows are consumed
+    lazily, so a generator over a database query never holds the whole list in memory.
+    """
+    zone = region_timezone(tz)
+    workbook = Workbook(write_only=True)
+    ws = workbook.create_sheet(title=_sheet_title(sheet_title))
+    for index, column in enumerate(columns, 1):
+        ws.column_dimensions[get_column_letter(index)].width = column.effective_width
+    ws.freeze_panes = "A2"
+    ws.print_title_rows = "1:1"
+    bold = Font(bold=True)
+    header = []
+    for column in columns:
+        cell = WriteOnlyCell(ws, value=_text(column.header))
+        cell.data_type = "s"
+        cell.font = bold
+        cell.alignment = Alignment(vertical="top", wrap_text=True)
+        header.append(cell)
+    ws.append(header)
+    width, count = len(columns), 0
+    try:
+        for row in rows:
+            if len(row) != width:
+                raise ValueError(f"row {count + 1} has {len(row)} values for {width} columns")
+            ws.append([_cell(ws, column, value, zone) for column, value in zip(columns, row)])
+            count += 1
+    except BaseException:
+        # Finish the half-written workbook into a throwaway buffer: openpyxl then removes
+        # its temporary files and leaves no dangling generator behind.
+        with contextlib.suppress(Exception):
+            workbook.save(io.BytesIO())
+        raise
+    if width:
+        ws.auto_filter.ref = f"A1:{get_column_letter(width)}{count + 1}"
+    workbook.save(stream)
+    return count
+
+
+def _sheet_title(title: str) -> str:
+    title = " ".join(re.sub(r"[\[\]:*?/\\]", " ", title or "").split()).strip("'")[:31]
+    return title or "Sheet1"
+
+
+def xlsx_response(filename: str, sheet_title: str, columns: Sequence[Column],
+                  rows: Iterable[Sequence], *, tz: str | None = None) -> Response:
+    """A download of one sheet (see :func:`write_xlsx`) with a safe ASCII file name."""
+    buffer = io.BytesIO()
+    write_xlsx(buffer, sheet_title, columns, rows, tz=tz)
+    return attachment_response(buffer.getvalue(), safe_filename(filename, ".xlsx"), XLSX_MIMETYPE)
+
+
+# ---- reading ----------------------------------------------------------------------------
+
+def read_table(file_bytes_or_stream, filename: str) -> tuple[list[str], Iterator[tuple[int, dict]]]:
+    """Header and rows of a CSV (UTF-8, ',' or ';') or .xlsx file, read the same way.
+
+    Every value is a ``str`` stripped of surrounding spaces (``''`` when empty), so one
+    parser (e.g. ``money.parse_rupiah``) serves both formats; Excel numbers come without
+    float noise, Excel dates as ISO 8601, formulas as the value Excel last computed. Rows come as ``(line_number, {header: value})``
+    with the file's own line (CSV) or row (Excel) number for error reports; blank rows are
+    skipped. Raises ValueError for an unknown format, non-UTF-8 CSV, an empty file, or a
+    bad header.
+    """
+    data = file_bytes_or_stream
+    if not isinstance(data, (bytes, bytearray)):
+        data = data.read()
+    data = bytes(data)
+    extension = (filename or "").lower().rpartition(".")[2]
+    if extension == "csv":
+        if data.startswith(b"PK\x03\x04") or b"\x00" in data[:4096]:
+            raise ValueError("this is not a text CSV file (an Excel file renamed?)")
+        return _read_csv(data)
+    if extension in ("xlsx", "xlsm"):
+        if not data.startswith(b"PK\x03\x04"):
+            raise ValueError("this is not an .xlsx file")
+        return _read_xlsx(data)
+    if extension == "xls":
+        raise ValueError("old .xls files are not supported: save as .xlsx or CSV UTF-8")
+    raise ValueError("unknown file format: use .xlsx or .csv")
+
+
+def _header(values, where: str) -> list[str]:
+    header = [("" if v is None else str(v)).strip() for v in values]
+    while header and not header[-1]:
+        header.pop()
+    if not header:
+        raise ValueError("the file is empty: no header row")
+    if "" in header:
+        raise ValueError(f"{where}: column {header.index('') + 1} has no header")
+    duplicates = sorted({h for h in header if header.count(h) > 1})
+    if duplicates:
+        raise ValueError(f"{where}: duplicate column {duplicates[0]!r}")
+    return header
+
+
+def _as_dict(header: list[str], values: list[str], line: int) -> dict | None:
+    extra = values[len(header):]
+    if any(extra):
+        raise ValueError(f"line {line}: {len(values)} values for {len(header)} columns")
+    values = values[:len(header)] + [""] * (len(header) - len(values))
+    if not any(values):
+        return None
+    return dict(zip(header, values))
+
+
+def _read_csv(data: bytes):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise ValueError(f"line {line}: not UTF-8 text; save the file as 'CSV UTF-8'") from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header_row = next(reader, None)
+    except csv.Error as exc:
+        raise ValueError(f"line 1: {exc}") from None
+    header = _header(header_row or [], "line 1")
+
+    def rows():
+        end = reader.line_num
+        while True:
+            start = end + 1
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise ValueError(f"line {start}: {exc}") from None
+            end = reader.line_num
+            row = _as_dict(header, [v.strip() for v in record], start)
+            if row is not None:
+                yield start, row
+
+    return header, rows()
+
+
+def _xlsx_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _read_xlsx(data: bytes):
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise ValueError(f"cannot read the Excel file: {exc}") from None
+    if not workbook.worksheets:
+        workbook.close()
+        raise ValueError("the Excel file has no sheet")
+    sheet = workbook.worksheets[0]
+    iterator = sheet.iter_rows(values_only=True)
+    try:
+        header = _header(next(iterator, None) or [], "row 1")
+    except ValueError:
+        workbook.close()
+        raise
+
+    def rows():
+        try:
+            for number, values in enumerate(iterator, 2):
+                row = _as_dict(header, [_xlsx_text(v) for v in values], number)
+                if row is not None:
+                    yield number, row
+        finally:
+            workbook.close()
+
+    return header, rows()

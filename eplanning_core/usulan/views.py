@@ -1,0 +1,481 @@
+"""The proposal screens every role works in: the work list, one proposal, entering and
+editing, the actions the engine allows, and sending a batch up.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, or_, select
+
+from .. import workflow
+from ..accounts.models import PerangkatDaerah, Role, User
+from ..audit.models import AuditEntry
+from ..extensions import db
+from ..kamus.models import KamusUsulan, Nomenklatur
+from ..money import parse_rupiah
+from ..paging import page_of
+from ..siklus.bridge import actor_for, cycle_for, now_utc, state_of
+from ..siklus.current import all_cycles, current_cycle
+from ..siklus.models import Siklus
+from ..tenancy.context import current_tenant_id, tenant_config, tenant_select
+from ..wilayah.models import Wilayah
+from . import operations as ops
+from .export import export_list
+from .forms import ActionForm, SendForm, UsulanForm
+from .messages import STATUS_NAMES, action_name, refusal_message, status_name
+from .models import Keputusan, Lampiran, Usulan
+from .scope import get_usulan, scoped_usulan
+
+bp = Blueprint("usulan", __name__, url_prefix="/usulan")
+SUMBER_NAMES = {"lingkungan": "Rembuk Warga", "kelurahan": "Musrenbang kelurahan/desa",
+                "kecamatan": "Musrenbang kecamatan", "pd": "Perangkat Daerah", "pokir": "Pokir DPRD",
+                "bappeda": "Bappeda"}
+
+
+def _cycle_or_404() -> Siklus:
+    siklus = current_cycle()
+    if siklus is None:
+        abort(404)
+    return siklus
+
+
+def stage_names(cycle: workflow.Cycle) -> dict[str, str]:
+    return {s.key: s.name for s in cycle.stages}
+
+
+def holder_name(cycle: workflow.Cycle, stage_key: str):
+    """A function naming the holders of a stage: unit names, agency names, member names."""
+    level = cycle.stage(stage_key).level if cycle.stage(stage_key) else None
+
+    def name(holder) -> str:
+        if holder is None:
+            return "—"
+        if isinstance(level, int):
+            unit = db.session.scalar(tenant_select(Wilayah).where(Wilayah.kode == str(holder)))
+            return f"{tenant_config().level_name(unit.tingkat)} {unit.nama}" if unit else str(holder)
+        model = PerangkatDaerah if level in ("pd", "bappeda") else User
+        row = db.session.get(model, int(holder)) if str(holder).isdigit() else None
+        return row.nama if row is not None and row.tenant_id == current_tenant_id() else str(holder)
+    return name
+
+
+def explain(refusal, cycle, stage_key=None) -> str:
+    return refusal_message(refusal, stage_names=stage_names(cycle),
+                           holder_name=holder_name(cycle, refusal.params.get("stage", stage_key) or stage_key)
+                           if (refusal.params.get("stage", stage_key) in stage_names(cycle)) else None)
+
+
+# ---- the work list ------------------------------------------------------------------------
+
+def _filtered(siklus: Siklus):
+    query = scoped_usulan(current_user, siklus.id)
+    args = request.args
+    if args.get("tahapan"):
+        query = query.where(Usulan.tahapan == args["tahapan"])
+    if args.get("status") in STATUS_NAMES:
+        query = query.where(Usulan.status == args["status"])
+    if args.get("sumber") in SUMBER_NAMES:
+        query = query.where(Usulan.sumber == args["sumber"])
+    if args.get("pd", type=int):
+        query = query.where(Usulan.perangkat_daerah_id == args.get("pd", type=int))
+    kode = (args.get("wilayah") or "").strip()[:40]
+    if kode:
+        query = query.where(or_(Usulan.lokasi_kode == kode,
+                                Usulan.lokasi_kode.startswith(kode + ".", autoescape=True)))
+    text = (args.get("q") or "").strip()[:100]
+    if text:
+        like = f"%{text.replace('%', '').replace('_', '')}%"
+        query = query.where(or_(Usulan.usulan_kegiatan.ilike(like), Usulan.permasalahan.ilike(like),
+                                Usulan.kode_lacak.ilike(like), Usulan.jalan.ilike(like)))
+    return query
+
+
+@bp.get("/")
+@login_required
+def index():
+    siklus = current_cycle()
+    if siklus is None:
+        return render_template("usulan/no_cycle.html")
+    cycle = cycle_for(siklus)
+    query = _filtered(siklus)
+    if request.args.get("format") in ("xlsx", "pdf"):
+        return export_list(siklus, cycle, query, request.args["format"])
+    pagination = page_of(query.options(db.joinedload(Usulan.lokasi_wilayah),
+                                       db.joinedload(Usulan.perangkat_daerah))
+                         .order_by(Usulan.id.desc()))
+    agencies = db.session.scalars(tenant_select(PerangkatDaerah).order_by(PerangkatDaerah.nama)).all()
+    return render_template("usulan/index.html", siklus=siklus, cycles=all_cycles(), cycle=cycle,
+                           pagination=pagination, stages=stage_names(cycle), statuses=STATUS_NAMES,
+                           sources=SUMBER_NAMES, agencies=agencies, can_create=bool(_creatable(cycle)),
+                           can_send=bool(_sendable(siklus, cycle)))
+
+
+# ---- one proposal ---------------------------------------------------------------------------
+
+def _get(usulan_id: int) -> Usulan:
+    usulan = get_usulan(current_user, usulan_id)
+    if usulan is None:
+        abort(404)
+    return usulan
+
+
+def _sees_personal_data(usulan: Usulan) -> bool:
+    """Proposer's phone and NIK: Bappeda and the operators of the units it lies in only."""
+    if current_user.role == Role.BAPPEDA.value:
+        return True
+    return current_user.role == Role.OPERATOR.value and bool(usulan.lokasi_kode) and (
+        usulan.lokasi_kode == current_user.wilayah.kode
+        or usulan.lokasi_kode.startswith(current_user.wilayah.kode + "."))
+
+
+@bp.get("/<int:usulan_id>")
+@login_required
+def detail(usulan_id: int):
+    usulan = _get(usulan_id)
+    siklus = db.session.get(Siklus, usulan.siklus_id)
+    cycle = cycle_for(siklus)
+    actions = workflow.allowed(cycle, state_of(usulan), actor_for(current_user), now_utc())
+    decisions = db.session.scalars(select(Keputusan).where(Keputusan.usulan_id == usulan.id)
+                                   .order_by(Keputusan.id)).all()
+    history = db.session.scalars(tenant_select(AuditEntry).where(
+        AuditEntry.object_type == "usulan", AuditEntry.object_id == usulan.id).order_by(AuditEntry.id)).all()
+    files = db.session.scalars(select(Lampiran).where(Lampiran.usulan_id == usulan.id)
+                               .order_by(Lampiran.id)).all()
+    agencies = db.session.scalars(tenant_select(PerangkatDaerah).where(
+        PerangkatDaerah.aktif.is_(True)).order_by(PerangkatDaerah.nama)).all()
+    return render_template(
+        "usulan/detail.html", usulan=usulan, siklus=siklus, cycle=cycle, stages=stage_names(cycle),
+        actions=[a for a in actions if a.name != "ubah"], can_edit=any(a.name == "ubah" for a in actions),
+        can_attach=any(a.name in ("ubah", "survei_selesai") for a in actions),
+        criteria=cycle.criteria_for(usulan.tahapan), decisions=decisions, history=history, files=files,
+        agencies=agencies, form=ActionForm(), personal=_sees_personal_data(usulan),
+        action_name=action_name, status_name=status_name, sources=SUMBER_NAMES)
+
+
+def _action_inputs(action: workflow.ActionSpec, cycle, usulan) -> tuple[dict, dict]:
+    """The inputs an action needs, read and checked from the form: (inputs, errors)."""
+    form, inputs, errors = request.form, {}, {}
+    for name in action.inputs + action.optional:
+        raw = (form.get(name) or "").strip()
+        if name == "points":
+            points = {}
+            for criterion in cycle.criteria_for(usulan.tahapan):
+                value = form.get(f"points-{criterion.key}", "").strip()
+                if not value.isdigit() or not 0 <= int(value) <= criterion.max:
+                    errors["points"] = _("Give every criterion a whole number from 0 to %(max)s.",
+                                         max=criterion.max)
+                    break
+                points[criterion.key] = int(value)
+            inputs["points"] = points
+            continue
+        if not raw:
+            continue
+        if name in ("pagu", "amount", "total"):
+            try:
+                inputs[name] = parse_rupiah(raw)
+            except ValueError:
+                errors[name] = _("Whole rupiah, for example 1.250.000.")
+        elif name in ("priority",):
+            if raw.isdigit() and 1 <= int(raw) <= 100000:
+                inputs[name] = int(raw)
+            else:
+                errors[name] = _("A whole number from 1.")
+        elif name == "agency_id":
+            pd = db.session.scalar(tenant_select(PerangkatDaerah).where(
+                PerangkatDaerah.id == (int(raw) if raw.isdigit() else 0), PerangkatDaerah.aktif.is_(True)))
+            if pd is None:
+                errors[name] = _("Choose an agency of this region.")
+            else:
+                inputs[name] = pd.id
+        elif name == "sub_kegiatan":
+            from ..kamus.importer import normalize_sub_kegiatan
+
+            code = normalize_sub_kegiatan(raw)
+            has_list = db.session.scalar(tenant_select(Nomenklatur.id).limit(1)) is not None
+            if has_list and db.session.scalar(tenant_select(Nomenklatur.id).where(
+                    Nomenklatur.kode == code, Nomenklatur.tingkat == "sub_kegiatan")) is None:
+                errors[name] = _("Not a sub kegiatan of the nomenclature (Permendagri 90/2019).")
+            else:
+                inputs[name] = code
+        elif name == "target":
+            if len(raw) > 120:
+                errors[name] = _("Write at most %(n)s characters.", n=120)
+            else:
+                inputs[name] = raw
+    return inputs, errors
+
+
+@bp.post("/<int:usulan_id>/aksi")
+@login_required
+def act(usulan_id: int):
+    usulan = _get(usulan_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    siklus = db.session.get(Siklus, usulan.siklus_id)
+    cycle = cycle_for(siklus)
+    specs = {a.name: a for a in workflow.allowed(cycle, state_of(usulan), actor_for(current_user), now_utc())}
+    spec = specs.get(form.aksi.data)
+    if spec is None or spec.name == "ubah":
+        refusal = workflow.check(cycle, state_of(usulan), actor_for(current_user), form.aksi.data or "?",
+                                 now_utc(), stage=form.tahapan.data)
+        flash(explain(refusal, cycle, usulan.tahapan) if refusal else _("This action is not possible now."), "danger")
+        return redirect(url_for("usulan.detail", usulan_id=usulan.id)), 303
+    inputs, errors = _action_inputs(spec, cycle, usulan)
+    if errors:
+        for message in errors.values():
+            flash(message, "danger")
+        return redirect(url_for("usulan.detail", usulan_id=usulan.id)), 303
+    outcome = ops.act(usulan, current_user, spec.name, expected_version=form.version.data,
+                      stage_key=form.tahapan.data, reason=form.alasan.data, inputs=inputs)
+    if outcome.ok:
+        flash(_("%(action)s: saved for %(code)s.", action=action_name(spec.name).capitalize(),
+                code=usulan.kode_lacak), "success")
+    elif outcome.stale:
+        flash(_("Someone else changed this proposal while you were looking at it. Nothing was saved; "
+                "check the current state below and decide again."), "danger")
+    elif outcome.refusal:
+        flash(explain(outcome.refusal, cycle, usulan.tahapan), "danger")
+    else:
+        for message in outcome.errors.values():
+            flash(message, "danger")
+    return redirect(url_for("usulan.detail", usulan_id=usulan.id)), 303
+
+
+# ---- entering and editing -----------------------------------------------------------------
+
+def _creatable(cycle: workflow.Cycle) -> list:
+    """Stages where this user may enter proposals now (window and role)."""
+    actor, now = actor_for(current_user), now_utc()
+    out = []
+    for stage in cycle.stages:
+        if actor.role not in stage.creators:
+            continue
+        unit = current_user.wilayah.kode if current_user.wilayah else None
+        if actor.role == "dprd":
+            unit = actor.dapil[0] if actor.dapil else None
+        refusal = workflow.check_create(cycle, stage.key, actor, now, unit_code=unit)
+        if refusal is None or refusal.rule in ("missing_field", "invalid_input", "already_sent"):
+            out.append(stage)
+    return out
+
+
+def _location_choices():
+    """Units a user may place a proposal in (their own unit and below; DPRD: the dapil)."""
+    query = tenant_select(Wilayah)
+    user = current_user
+    if user.role == Role.OPERATOR.value:
+        query = query.where(user.wilayah.subtree_clause())
+    elif user.role == Role.DPRD.value:
+        from ..accounts.scope import wilayah_clause
+
+        query = query.where(wilayah_clause(user), Wilayah.tingkat <= 2)
+    else:
+        query = query.where(Wilayah.tingkat <= 2)
+    units = db.session.scalars(query.order_by(Wilayah.kode).limit(3000)).all()
+    config = tenant_config()
+    return [(str(u.id), f"{u.kode} · {config.level_name(u.tingkat)} {u.nama}") for u in units]
+
+
+def _fill_form_choices(form: UsulanForm, cycle, stages):
+    form.tahapan.choices = [(s.key, s.name) for s in stages]
+    items = db.session.scalars(tenant_select(KamusUsulan).where(KamusUsulan.aktif.is_(True))
+                               .order_by(KamusUsulan.nama).limit(2000)).all()
+    form.kamus_id.choices = [("", "—")] + [(str(k.id), f"{k.nama} ({k.satuan})") for k in items]
+    form.lokasi_wilayah_id.choices = _location_choices()
+
+
+def _content_from(form: UsulanForm) -> dict:
+    values = {name: getattr(form, name).data for name in (
+        "bidang", "permasalahan", "usulan_kegiatan", "kamus_id", "volume", "satuan", "harga_satuan",
+        "lokasi_wilayah_id", "jalan", "lokasi_detail", "lat", "lng", "pengusul_nama",
+        "pengusul_telepon", "pengusul_nik")}
+    if values["kamus_id"] and (not values["satuan"] or not values["harga_satuan"]):
+        item = db.session.scalar(tenant_select(KamusUsulan).where(
+            KamusUsulan.id == (int(values["kamus_id"]) if str(values["kamus_id"]).isdigit() else 0)))
+        if item is not None:
+            values["satuan"] = values["satuan"] or item.satuan
+            values["harga_satuan"] = values["harga_satuan"] or str(item.harga_satuan)
+    return values
+
+
+def _show_errors(form: UsulanForm, errors: dict) -> None:
+    for name, message in errors.items():
+        field = getattr(form, "lat" if name == "lng" else name, None) or form.alasan
+        field.errors = list(field.errors or []) + [message]
+
+
+@bp.route("/baru", methods=["GET", "POST"])
+@login_required
+def create():
+    siklus = _cycle_or_404()
+    cycle = cycle_for(siklus)
+    stages = _creatable(cycle)
+    if not stages:
+        flash(_("No stage lets you enter proposals now."), "warning")
+        return redirect(url_for("usulan.index"))
+    form = UsulanForm()
+    _fill_form_choices(form, cycle, stages)
+    if request.method == "GET" and current_user.wilayah_id:
+        form.lokasi_wilayah_id.data = str(current_user.wilayah_id)
+    if form.validate_on_submit():
+        outcome = ops.create(siklus, form.tahapan.data, current_user, _content_from(form))
+        if outcome.ok:
+            flash(_("Proposal %(code)s saved.", code=outcome.usulan.kode_lacak), "success")
+            return redirect(url_for("usulan.detail", usulan_id=outcome.usulan.id))
+        if outcome.refusal:
+            flash(explain(outcome.refusal, cycle, form.tahapan.data), "danger")
+        _show_errors(form, outcome.errors)
+    return render_template("usulan/form.html", form=form, usulan=None, siklus=siklus), (
+        422 if request.method == "POST" else 200)
+
+
+@bp.route("/<int:usulan_id>/ubah", methods=["GET", "POST"])
+@login_required
+def edit(usulan_id: int):
+    usulan = _get(usulan_id)
+    siklus = db.session.get(Siklus, usulan.siklus_id)
+    cycle = cycle_for(siklus)
+    form = UsulanForm(obj=usulan)
+    _fill_form_choices(form, cycle, [cycle.stage(usulan.tahapan)])
+    if request.method == "GET":
+        form.version.data = str(usulan.version)
+        form.kamus_id.data = str(usulan.kamus_id or "")
+        form.lokasi_wilayah_id.data = str(usulan.lokasi_wilayah_id or "")
+        form.volume.data = format(usulan.volume.normalize(), "f").replace(".", ",")
+        form.harga_satuan.data = str(usulan.harga_satuan)
+        if not _sees_personal_data(usulan):
+            form.pengusul_telepon.data = form.pengusul_nik.data = ""
+    if form.validate_on_submit():
+        content = _content_from(form)
+        if not _sees_personal_data(usulan):
+            content["pengusul_telepon"], content["pengusul_nik"] = usulan.pengusul_telepon, usulan.pengusul_nik
+        outcome = ops.act(usulan, current_user, "ubah", expected_version=request.form.get("version"),
+                          stage_key=usulan.tahapan, reason=form.alasan.data, content=content)
+        if outcome.ok:
+            flash(_("Proposal %(code)s saved.", code=usulan.kode_lacak), "success")
+            return redirect(url_for("usulan.detail", usulan_id=usulan.id))
+        if outcome.stale:
+            flash(_("Someone else changed this proposal while you were editing. Nothing was saved; "
+                    "the form now shows the current values."), "danger")
+            return redirect(url_for("usulan.edit", usulan_id=usulan.id))
+        if outcome.refusal:
+            flash(explain(outcome.refusal, cycle, usulan.tahapan), "danger")
+        _show_errors(form, outcome.errors)
+    return render_template("usulan/form.html", form=form, usulan=usulan, siklus=siklus), (
+        422 if request.method == "POST" else 200)
+
+
+# ---- sending a batch up ---------------------------------------------------------------------
+
+def _sendable(siklus: Siklus, cycle: workflow.Cycle) -> list[tuple]:
+    """(stage, holder) pairs this user may send from: their own unit, agency or Pokir."""
+    user, out = current_user, []
+    for stage in cycle.stages:
+        if not stage.spec.sends or stage.next is None:
+            continue
+        if user.role == Role.OPERATOR.value and stage.level == user.wilayah.tingkat:
+            out.append((stage, user.wilayah.kode))
+        elif user.role == Role.OPERATOR_PD.value and stage.level == "pd":
+            out.append((stage, user.perangkat_daerah_id))
+        elif user.role == Role.DPRD.value and stage.level == "dprd":
+            out.append((stage, user.id))
+        elif user.role in (Role.BAPPEDA.value, Role.SETWAN.value):
+            if user.role == Role.SETWAN.value and stage.level != "dprd":
+                continue
+            holders = _holders_with_items(siklus, cycle, stage)
+            out += [(stage, h) for h in holders]
+    return out
+
+
+def _holders_with_items(siklus, cycle, stage) -> list:
+    """Holders of a stage that still hold undecided or unsent proposals (for Bappeda/Setwan)."""
+    base = select(Usulan).where(Usulan.tenant_id == siklus.tenant_id, Usulan.siklus_id == siklus.id,
+                                Usulan.tahapan == stage.key, Usulan.tertutup.is_(False))
+    if isinstance(stage.level, int):
+        return []  # units send their own batches
+    column = Usulan.dprd_user_id if stage.level == "dprd" else Usulan.perangkat_daerah_id
+    return [h for h in db.session.scalars(base.with_only_columns(column).distinct()) if h is not None]
+
+
+@bp.route("/kirim", methods=["GET", "POST"])
+@login_required
+def send():
+    siklus = _cycle_or_404()
+    cycle = cycle_for(siklus)
+    pairs = _sendable(siklus, cycle)
+    form = SendForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        chosen = next(((s, h) for s, h in pairs if s.key == form.tahapan.data and str(h) == form.holder.data), None)
+        if chosen is None:
+            abort(403)
+        stage, holder = chosen
+        outcome = ops.send(siklus, stage.key, holder, current_user)
+        if outcome.ok:
+            batch = outcome.batch
+            flash(_("%(count)s proposals sent to %(next)s; %(kept)s stay behind.", count=len(batch.forwarded),
+                    next=cycle.stage(batch.to_stage).name, kept=len(batch.kept)), "success")
+            return redirect(url_for("usulan.index", siklus=siklus.id, tahapan=batch.to_stage))
+        flash(explain(outcome.refusal, cycle, stage.key), "danger")
+        return redirect(url_for("usulan.send", siklus=siklus.id)), 303
+    checks = []
+    for stage, holder in pairs:
+        outcome = ops.send(siklus, stage.key, holder, current_user, dry_run=True)
+        usage_count = db.session.scalar(select(func.count()).select_from(Usulan).where(
+            Usulan.tenant_id == siklus.tenant_id, Usulan.siklus_id == siklus.id, Usulan.tahapan == stage.key,
+            ops.holder_clause(cycle, stage.key, holder)))
+        checks.append({"stage": stage, "holder": holder, "holder_name": holder_name(cycle, stage.key)(holder),
+                       "batch": outcome.batch, "items": usage_count,
+                       "refusal": explain(outcome.refusal, cycle, stage.key) if outcome.refusal else None,
+                       "sent": ops.already_sent(siklus, stage.key, holder)})
+    return render_template("usulan/send.html", siklus=siklus, checks=checks, form=form)
+
+
+# ---- photos and documents -----------------------------------------------------------------
+
+@bp.post("/<int:usulan_id>/lampiran")
+@login_required
+def upload(usulan_id: int):
+    """Attach a photo or document; whoever may edit the proposal at its stage may attach."""
+    from ..uploads import UploadRefused, refusal_message as upload_message, store_upload
+
+    usulan = _get(usulan_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    siklus = db.session.get(Siklus, usulan.siklus_id)
+    actions = {a.name for a in workflow.allowed(cycle_for(siklus), state_of(usulan),
+                                                actor_for(current_user), now_utc())}
+    if "ubah" not in actions and "survei_selesai" not in actions:
+        abort(403)
+    jenis = request.form.get("jenis", "foto")
+    if jenis not in ("foto", "dokumen"):
+        abort(400)
+    file = request.files.get("berkas")
+    if file is None or not file.filename:
+        flash(_("Choose a file first."), "danger")
+        return redirect(url_for("usulan.detail", usulan_id=usulan.id)), 303
+    try:
+        stored = store_upload(file, tenant_id=usulan.tenant_id,
+                              allowed=("image",) if jenis == "foto" else ("image", "pdf"))
+    except UploadRefused as refused:
+        flash(upload_message(refused), "danger")
+        return redirect(url_for("usulan.detail", usulan_id=usulan.id)), 303
+    ops.attach(usulan, current_user, jenis, stored)
+    flash(_("%(name)s attached.", name=stored.nama_asli), "success")
+    return redirect(url_for("usulan.detail", usulan_id=usulan.id)), 303
+
+
+@bp.get("/lampiran/<int:lampiran_id>")
+@login_required
+def file(lampiran_id: int):
+    from ..uploads import send_stored
+
+    lampiran = db.session.scalar(tenant_select(Lampiran).where(Lampiran.id == lampiran_id))
+    if lampiran is None or lampiran.usulan_id is None or get_usulan(current_user, lampiran.usulan_id) is None:
+        abort(404)
+    return send_stored(lampiran.tenant_id, lampiran.nama_simpan, lampiran.mime, lampiran.nama_asli)

@@ -1,0 +1,360 @@
+"""The layout every page shares: local assets only, the region's branding, the language
+switch, the demo login page and the error pages."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from conftest import PASSWORD, TENANTS_DIR, csrf_token, login, make_app
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from eplanning_core.accounts.models import User
+from eplanning_core.extensions import db
+
+DEMO_PASSWORD = "demo-eplanning-2027"
+
+
+# ---- helpers -----------------------------------------------------------------------------
+
+def says(page: str, indonesian: str, english: str) -> bool:
+    """A message in Bahasa Indonesia or, while the catalogue is being filled, its English source."""
+    return indonesian in page or english in page
+
+
+def html_lang(page: str) -> str:
+    match = re.search(r'<html[^>]*\blang="([^"]*)"', page)
+    assert match, "the page has no <html lang=...>"
+    return match.group(1)
+
+
+class _Assets(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "link" and a.get("href"):
+            self.urls.append(a["href"])
+        elif tag in ("script", "img", "iframe", "source") and a.get("src"):
+            self.urls.append(a["src"])
+
+
+def asset_urls(page: str) -> list[str]:
+    parser = _Assets()
+    parser.feed(page)
+    return parser.urls
+
+
+def browser(app) -> FlaskClient:
+    """A browser whose every request runs in its own application context, as on a server.
+
+    conftest's `app` fixture keeps one application context pushed, and Flask reuses it for
+    test requests: Flask-Babel caches the locale on `g` at the first request, so a language
+    switch (or Flask-Login's cached user) would not show on the following requests.
+    """
+    class Browser(FlaskClient):
+        def open(self, *args, **kwargs):
+            with app.app_context():
+                return super().open(*args, **kwargs)
+    return Browser(app, app.response_class, use_cookies=True)
+
+
+@pytest.fixture
+def client(app):
+    """Overrides conftest's `client` (and so `as_user`) with a browser as above."""
+    return browser(app)
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch):
+    """The demo seed hashes seven passwords: a cheap PBKDF2 here instead of scrypt."""
+    from werkzeug.security import generate_password_hash
+
+    from eplanning_core.accounts import models
+
+    monkeypatch.setattr(models, "generate_password_hash",
+                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
+
+
+def region_app(tmp_path: Path, slug: str = "medan", edit=None, **config):
+    """An application for a copy of a shipped region (optionally edited), with no database:
+    the pages tested with it (login, assets, language, errors) need none."""
+    tenants = tmp_path / "tenants"
+    shutil.copytree(TENANTS_DIR / slug, tenants / slug)
+    if edit:
+        toml = tenants / slug / "tenant.toml"
+        toml.write_text(edit(toml.read_text(encoding="utf-8")), encoding="utf-8")
+    return make_app("sqlite:///" + str(tmp_path / "tanpa-tabel.sqlite"), TENANTS_DIR=str(tenants),
+                    TENANT=slug, **config)
+
+
+@pytest.fixture
+def web(tmp_path):
+    """A browser on Kota Medan's login page; no database needed."""
+    return region_app(tmp_path).test_client()
+
+
+def switch_language(client, lang: str, next_url: str = "/masuk"):
+    return client.post("/bahasa", data={"lang": lang, "next": next_url,
+                                        "csrf_token": csrf_token(client, next_url)})
+
+
+# ---- local assets ------------------------------------------------------------------------
+
+def assert_only_local_assets(client, page: str):
+    urls = asset_urls(page)
+    assert any("bootstrap" in u and u.endswith(".css") for u in urls), urls
+    assert any("bootstrap" in u and u.endswith(".js") for u in urls), urls
+    for url in urls:
+        assert url.startswith("/") and not url.startswith("//"), f"not a local asset: {url}"
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.data, url
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page), "a remote URL in the page"
+
+
+def test_login_page_uses_only_local_assets(web):
+    page = web.get("/masuk").get_data(as_text=True)
+    assert_only_local_assets(web, page)
+    assert web.get("/bootstrap/static/css/bootstrap.min.css").mimetype == "text/css"
+
+
+def test_pages_of_a_logged_in_administrator_use_only_local_assets(as_user, region):
+    client = as_user("admin")
+    for url in ("/", "/wilayah/", "/admin/pengguna", "/admin/perangkat-daerah/baru"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_only_local_assets(client, response.get_data(as_text=True))
+
+
+# ---- branding ----------------------------------------------------------------------------
+
+def test_login_page_carries_the_regions_name(web):
+    page = web.get("/masuk").get_data(as_text=True)
+    assert re.search(r"<title>[^<]*e-Perencanaan Kota Medan</title>", page)
+    assert "<span>e-Perencanaan Kota Medan</span>" in page
+    assert "Kota Medan" in page and "Sumatera Utara" in page
+    assert '<img src="/wilayah-aset/logo"' in page
+
+
+def test_branding_css_has_the_regions_colours(web):
+    response = web.get("/wilayah-aset/branding.css")
+    assert response.status_code == 200 and response.mimetype == "text/css"
+    css = response.get_data(as_text=True)
+    assert "--brand-primary: #0b5394" in css and "--brand-secondary: #f1c232" in css
+    assert "/wilayah-aset/branding.css" in asset_urls(web.get("/masuk").get_data(as_text=True))
+
+
+def test_logo_is_served_as_svg(web):
+    response = web.get("/wilayah-aset/logo")
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    assert response.data == (TENANTS_DIR / "medan" / "logo.svg").read_bytes()
+
+
+def test_another_region_brings_its_own_name_colours_and_logo(tmp_path):
+    client = region_app(tmp_path, "agam").test_client()
+    page = client.get("/masuk").get_data(as_text=True)
+    assert "e-Perencanaan Kabupaten Agam" in page and "Kota Medan" not in page
+    css = client.get("/wilayah-aset/branding.css").get_data(as_text=True)
+    assert "#1e7b34" in css and "#0b5394" not in css
+    assert client.get("/wilayah-aset/logo").data == (TENANTS_DIR / "agam" / "logo.svg").read_bytes()
+
+
+def test_colours_and_name_come_from_tenant_toml(tmp_path):
+    client = region_app(tmp_path, edit=lambda t: t.replace("#0b5394", "#7a1f3d").replace(
+        'app_name = "e-Perencanaan Kota Medan"', 'app_name = "SIPERA Medan"')).test_client()
+    assert "SIPERA Medan" in client.get("/masuk").get_data(as_text=True)
+    assert "--brand-primary: #7a1f3d" in client.get("/wilayah-aset/branding.css").get_data(as_text=True)
+
+
+def test_region_without_a_logo(tmp_path):
+    client = region_app(tmp_path, edit=lambda t: t.replace('logo = "logo.svg"\n', "")).test_client()
+    page = client.get("/masuk").get_data(as_text=True)
+    assert "/wilayah-aset/logo" not in page
+    assert client.get("/wilayah-aset/logo").status_code == 404
+
+
+def test_png_logo_is_served_as_png(tmp_path):
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+    def edit(text):
+        (tmp_path / "tenants" / "medan" / "lambang.png").write_bytes(png)
+        return text.replace('logo = "logo.svg"', 'logo = "lambang.png"')
+    client = region_app(tmp_path, edit=edit).test_client()
+    response = client.get("/wilayah-aset/logo")
+    assert response.mimetype == "image/png" and response.data == png
+
+
+# ---- language ----------------------------------------------------------------------------
+
+def test_default_language_is_bahasa_indonesia(web):
+    page = web.get("/masuk").get_data(as_text=True)
+    assert html_lang(page) == "id"
+    assert says(page, ">Masuk</h1>", ">Log in</h1>")
+    assert 'value="id" title="Bahasa Indonesia" aria-current="true"' in page
+
+
+def test_default_language_follows_the_region(tmp_path):
+    client = region_app(tmp_path, edit=lambda t: t.replace('default_language = "id"',
+                                                           'default_language = "en"')).test_client()
+    page = client.get("/masuk").get_data(as_text=True)
+    assert html_lang(page) == "en" and ">Log in</h1>" in page
+
+
+def test_language_switch_to_english_stays_across_requests(web):
+    response = switch_language(web, "en")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/masuk")
+    for _ in range(2):
+        page = web.get("/masuk").get_data(as_text=True)
+        assert html_lang(page) == "en"
+        assert ">Log in</h1>" in page and "Username" in page
+    assert html_lang(web.get("/tidak-ada").get_data(as_text=True)) == "en"
+    assert html_lang(web.get("/masuk?next=/wilayah/").get_data(as_text=True)) == "en"
+
+
+def test_language_switch_back_to_indonesian(web):
+    switch_language(web, "en")
+    switch_language(web, "id")
+    page = web.get("/masuk").get_data(as_text=True)
+    assert html_lang(page) == "id"
+    assert says(page, ">Masuk</h1>", ">Log in</h1>")
+
+
+def test_language_switch_without_csrf_token_is_refused(web):
+    response = web.post("/bahasa", data={"lang": "en", "next": "/masuk"})
+    assert response.status_code == 400
+    assert html_lang(web.get("/masuk").get_data(as_text=True)) == "id"
+
+
+def test_unknown_language_is_ignored(web):
+    response = switch_language(web, "fr")
+    assert response.status_code == 302
+    assert html_lang(web.get("/masuk").get_data(as_text=True)) == "id"
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "https://evil.example/", "javascript:alert(1)"])
+def test_language_switch_does_not_redirect_elsewhere(web, target):
+    response = web.post("/bahasa", data={"lang": "en", "next": target,
+                                         "csrf_token": csrf_token(web)})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+
+
+def test_chosen_language_survives_logging_in(client, region):
+    switch_language(client, "en")
+    assert login(client, "kel1").status_code == 302
+    page = client.get("/").get_data(as_text=True)
+    assert html_lang(page) == "en" and "Log out" in page
+
+
+# ---- demo mode ---------------------------------------------------------------------------
+
+def demo_rows(page: str) -> list[str]:
+    table = re.search(r'<table[^>]*id="demo-accounts".*?</table>', page, re.S)
+    if not table:
+        return []
+    return re.findall(r"<tr><td><code>([^<]+)</code></td>", table.group(0))
+
+
+def test_demo_login_page_lists_one_account_per_role(app, client):
+    from eplanning_core.demo.seed import seed_demo
+
+    seed_demo()
+    app.config["DEMO"] = True
+    page = client.get("/masuk").get_data(as_text=True)
+    usernames = demo_rows(page)
+    assert sorted(usernames) == sorted(["admin", "kecamatan", "kelurahan", "lingkungan", "dinas",
+                                        "dprd", "pemantau"])
+    assert DEMO_PASSWORD in page
+    assert says(page, "Instans demo", "Demo instance")
+    # one account for every role, and for each of the three unit levels
+    db.session.expire_all()
+    users = {u.username: u for u in db.session.scalars(select(User))}
+    assert sorted(u.role for u in users.values()) == sorted(
+        ["bappeda", "operator", "operator", "operator", "operator_pd", "dprd", "viewer"])
+    assert sorted(u.wilayah.tingkat for u in users.values() if u.wilayah) == [1, 2, 3]
+    assert users["dinas"].perangkat_daerah is not None and users["dprd"].dapil == "MDN-1"
+    assert len({u.role for u in users.values()}) == 5
+    for username in usernames:  # the password shown really opens each account
+        other = browser(app)
+        assert login(other, username, DEMO_PASSWORD).status_code == 302, username
+
+    app.config["DEMO"] = False
+    page = client.get("/masuk").get_data(as_text=True)
+    assert demo_rows(page) == [] and 'id="demo-accounts"' not in page
+    assert DEMO_PASSWORD not in page
+    assert not says(page, "Instans demo", "Demo instance")
+
+
+def test_demo_seed_runs_twice_without_duplicates(app):
+    from eplanning_core.demo.seed import seed_demo
+
+    first = seed_demo()
+    db.session.expire_all()
+    count = len(db.session.scalars(select(User)).all())
+    assert seed_demo() == first
+    db.session.expire_all()
+    assert len(db.session.scalars(select(User)).all()) == count == 7
+
+
+def test_without_demo_mode_real_accounts_are_not_listed(client, region):
+    page = client.get("/masuk").get_data(as_text=True)
+    assert demo_rows(page) == [] and "kel1" not in page and PASSWORD not in page
+
+
+# ---- error pages -------------------------------------------------------------------------
+
+def test_404_page_in_indonesian_by_default(web):
+    response = web.get("/halaman-yang-tidak-ada")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert html_lang(page) == "id"
+    assert says(page, "Halaman tidak ditemukan", "Page not found")
+    assert "e-Perencanaan Kota Medan" in page  # the layout, not a bare server page
+
+
+def test_404_page_in_english_after_switching(web):
+    switch_language(web, "en")
+    response = web.get("/halaman-yang-tidak-ada")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert html_lang(page) == "en" and "Page not found" in page
+    assert "Halaman tidak ditemukan" not in page
+
+
+def test_404_page_for_a_logged_in_user_in_the_chosen_language(client, region):
+    login(client, "admin")
+    switch_language(client, "en", "/")
+    response = client.get("/admin/pengguna/987654")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert html_lang(page) == "en" and "Page not found" in page
+
+
+def test_403_page_explains_in_indonesian(client, region):
+    login(client, "viewer")
+    response = client.get("/admin/pengguna")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403 and html_lang(page) == "id"
+    assert says(page, "Anda tidak boleh membuka halaman ini", "You may not open this page")
+
+
+def test_expired_form_page_says_nothing_was_saved(web):
+    response = web.post("/masuk", data={"username": "x", "password": "y"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert says(page, "Tidak ada yang disimpan", "Nothing was saved")
+
+
+def test_405_page(web):
+    response = web.get("/bahasa")
+    assert response.status_code == 405
+    assert says(response.get_data(as_text=True), "Tindakan ini tidak diizinkan di sini",
+                "This action is not allowed here")
