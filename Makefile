@@ -32,6 +32,8 @@ translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-output --no-location \
 		-o eplanning_core/translations/messages.pot .
 	$(BIN)/pybabel update -i eplanning_core/translations/messages.pot -d eplanning_core/translations --no-fuzzy-matching --ignore-obsolete
+	for g in tools/glossary-*.json; do $(BIN)/python tools/fill_catalog.py eplanning_core/translations/id/LC_MESSAGES/messages.po $$g >/dev/null || true; done
+	$(BIN)/python tools/fill_catalog.py eplanning_core/translations/en/LC_MESSAGES/messages.po --identity
 	$(BIN)/pybabel compile -d eplanning_core/translations -D "messages wtforms" --statistics
 
 ## migration: new Alembic revision from the models, e.g. make migration m="add usulan"

@@ -35,10 +35,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _load_tenant(app: Flask) -> None:
-    from .tenancy import load_tenant
+    """Every region this deployment serves is loaded and validated now, not on first request."""
+    from .tenancy import context
 
-    folder = Path(app.config["TENANTS_DIR"]) / app.config["TENANT"]
-    app.extensions["eplanning.tenant"] = load_tenant(folder)
+    context.load_tenants(app)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -56,7 +56,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_template_context(app: Flask) -> None:
-    from . import __version__
+    from . import __version__, overrides
+
+    overrides.install(app)
+    for problem in overrides.check_overrides(app):
+        app.logger.warning("template override out of date: %s", problem)
     from .tenancy.context import tenant_config
 
     from .paging import url_for_page
@@ -74,7 +78,8 @@ def _register_template_context(app: Flask) -> None:
 #: Every module with pages; each exposes a Blueprint named ``bp``.
 BLUEPRINT_MODULES = (
     "home", "accounts.auth", "accounts.admin", "wilayah.views", "tenancy.views",
-    "kamus.views", "usulan.views",
+    "kamus.views", "usulan.views", "usulan.ranking", "usulan.renja", "rapat.views",
+    "siklus.views",
 )
 
 
@@ -103,9 +108,13 @@ def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .demo.cli import demo_command
     from .kamus.cli import kamus_cli
+    from .tenancy.cli import tenants_cli
+    from .upgrade import upgrade_command
     from .wilayah.cli import wilayah_cli
 
     app.cli.add_command(wilayah_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(kamus_cli)
+    app.cli.add_command(tenants_cli)
+    app.cli.add_command(upgrade_command)

@@ -27,12 +27,21 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("TENANTS_DIR", None, "path",
             "Folder holding one sub-folder per region (tenant.toml, logo, unit lists). "
             "Default: ./tenants in the working directory."),
-    Setting("TENANT", "medan", "str", "Slug (folder name) of the region this instance serves."),
+    Setting("TENANT", "medan", "str",
+            "Slug (folder name) of the region this instance serves; with TENANT_HOSTS, the region "
+            "that command-line tools work on."),
+    Setting("TENANT_HOSTS", {}, "json",
+            "Several regions in one deployment: host name -> region slug, e.g. "
+            "{\"eplanning.medan.go.id\": \"medan\", \"eplanning.langkatkab.go.id\": \"langkat\"}. "
+            "Requests for any other host are refused. Empty: every request is for TENANT."),
     Setting("DEMO", False, "bool",
             "Demo mode: the login page lists the demo accounts. Never on a live instance."),
     Setting("SECRET_KEY", None, "str",
             "Signs sessions and CSRF tokens. Default: a random key kept in instance/secret_key."),
     Setting("PAGE_SIZE", 25, "int", "Rows per page in every list."),
+    Setting("TEMPLATE_OVERRIDES", None, "path",
+            "Folder of the region's own templates: a file there replaces the core page of the same "
+            "name, or extends it as core/<name>. Checked by `eplanning upgrade`."),
     Setting("UPLOAD_MAX_IMAGE_BYTES", 5 * 1024 * 1024, "int", "Largest photo accepted (bytes)."),
     Setting("UPLOAD_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024, "int", "Largest PDF document accepted (bytes)."),
 )

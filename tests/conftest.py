@@ -113,9 +113,30 @@ def app(database_url, tmp_path):
         db.engine.dispose()
 
 
+def browser(app):
+    """A browser whose every request runs in its own application context, as on a server.
+
+    The `app` fixture keeps an application context pushed for the test body, and Flask reuses
+    a pushed context for test requests: `g` would then live across requests and clients
+    (Flask-Login's cached user, Flask-Babel's locale, Flask-WTF's token), hiding real bugs.
+    """
+    from flask import has_app_context
+    from flask.testing import FlaskClient
+
+    class Browser(FlaskClient):
+        def open(self, *args, **kwargs):
+            with app.app_context():
+                response = super().open(*args, **kwargs)
+            # The request wrote through its own session: let the test read what is stored now.
+            if has_app_context():
+                db.session.expire_all()
+            return response
+    return Browser(app, app.response_class, use_cookies=True)
+
+
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return browser(app)
 
 
 @pytest.fixture
@@ -232,3 +253,20 @@ def siklus(app, region, clock):
     result = open_cycle(region["units"]["12.71.01"].tenant_id, region["users"]["admin"], 2027)
     assert result.ok, result.errors
     return result.obj
+
+
+# ---- the workflow engine's own tests (plain Python: no database, no Flask app) ------------------
+
+@pytest.fixture(scope="session")
+def cycle():
+    """The default RKPD 2027 cycle (planned in 2026) in Asia/Jakarta (WIB)."""
+    from eplanning_core.workflow import default_cycle
+
+    return default_cycle(2027)
+
+
+@pytest.fixture(scope="session")
+def actors():
+    from workflow_region import ACTORS  # tests/workflow is on sys.path once its tests are imported
+
+    return ACTORS

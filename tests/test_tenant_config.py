@@ -347,6 +347,20 @@ def test_logo_mistake_is_reported_together_with_field_mistakes(tmp_path):
     assert_reported(exc, folder, "branding.logo", "not found")
 
 
+def test_stage_mistakes_are_reported_together_with_field_mistakes(tmp_path):
+    folder = medan_copy(tmp_path)
+    toml = folder / "tenant.toml"
+    with_bad_stage = MEDAN_TOML + '\n[[stages]]\nkode = "tahap-baru"\n'  # a typo for `key`
+    toml.write_text(with_bad_stage, encoding="utf-8")
+    alone = load_error(folder)
+    assert any(key.startswith("stages[") for key, _ in alone.problems), alone.problems
+    toml.write_text(with_bad_stage.replace('primary_color = "#0b5394"', 'primary_color = "biru"'),
+                    encoding="utf-8")
+    exc = load_error(folder)
+    assert_reported(exc, folder, "branding.primary_color", "colour")
+    assert any(key.startswith("stages[") for key, _ in exc.problems), exc.problems
+
+
 # ---- the application refuses to start ----------------------------------------------------
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, TENANTS_DIR, csrf_token, login, make_app
+from conftest import PASSWORD, TENANTS_DIR, browser, csrf_token, login, make_app
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -51,24 +51,14 @@ def asset_urls(page: str) -> list[str]:
     return parser.urls
 
 
-def browser(app) -> FlaskClient:
-    """A browser whose every request runs in its own application context, as on a server.
-
-    conftest's `app` fixture keeps one application context pushed, and Flask reuses it for
-    test requests: Flask-Babel caches the locale on `g` at the first request, so a language
-    switch (or Flask-Login's cached user) would not show on the following requests.
-    """
-    class Browser(FlaskClient):
-        def open(self, *args, **kwargs):
-            with app.app_context():
-                return super().open(*args, **kwargs)
-    return Browser(app, app.response_class, use_cookies=True)
 
 
-@pytest.fixture
-def client(app):
-    """Overrides conftest's `client` (and so `as_user`) with a browser as above."""
-    return browser(app)
+@pytest.fixture(scope="module")
+def password_hash():
+    """Overrides conftest's: the region's accounts get a cheap hash of the same password."""
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
 
 
 @pytest.fixture(autouse=True)
@@ -263,45 +253,47 @@ def demo_rows(page: str) -> list[str]:
     return re.findall(r"<tr><td><code>([^<]+)</code></td>", table.group(0))
 
 
-def test_demo_login_page_lists_one_account_per_role(app, client):
+@pytest.fixture
+def agam_app(app, database_url):
+    """Kabupaten Agam on the same test database (conftest's `app` empties it afterwards).
+    Its demo seed is the one every region without a demo story gets: one account per role."""
+    agam = make_app(database_url, TENANT="agam")
+    yield agam
+    with agam.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_demo_login_page_lists_one_account_for_every_role(agam_app):
+    from eplanning_core.accounts.models import Role
     from eplanning_core.demo.seed import seed_demo
 
-    seed_demo()
-    app.config["DEMO"] = True
+    with agam_app.app_context():
+        seed_demo()
+    agam_app.config["DEMO"] = True
+    client = browser(agam_app)
     page = client.get("/masuk").get_data(as_text=True)
     usernames = demo_rows(page)
-    assert sorted(usernames) == sorted(["admin", "kecamatan", "kelurahan", "lingkungan", "dinas",
-                                        "dprd", "pemantau"])
-    assert DEMO_PASSWORD in page
-    assert says(page, "Instans demo", "Demo instance")
-    # one account for every role, and for each of the three unit levels
     db.session.expire_all()
-    users = {u.username: u for u in db.session.scalars(select(User))}
-    assert sorted(u.role for u in users.values()) == sorted(
-        ["bappeda", "operator", "operator", "operator", "operator_pd", "dprd", "viewer"])
-    assert sorted(u.wilayah.tingkat for u in users.values() if u.wilayah) == [1, 2, 3]
-    assert users["dinas"].perangkat_daerah is not None and users["dprd"].dapil == "MDN-1"
-    assert len({u.role for u in users.values()}) == 5
-    for username in usernames:  # the password shown really opens each account
-        other = browser(app)
-        assert login(other, username, DEMO_PASSWORD).status_code == 302, username
+    active = db.session.scalars(select(User).where(User.aktif.is_(True)).order_by(User.id)).all()
+    assert usernames == [u.username for u in active]  # every demo account, in a stable order
+    by_name = {u.username: u for u in active}
+    # exactly one account for every role; the unit operator once on each of the three levels
+    assert sorted(by_name[n].role for n in usernames) == sorted(
+        [r.value for r in Role] + ["operator", "operator"])
+    assert sorted(by_name[n].wilayah.tingkat for n in usernames if by_name[n].wilayah) == [1, 2, 3]
+    assert by_name["admin"].role == "bappeda"
+    assert "Nagari" in page and "Jorong" in page  # the region's own level names in the roles
+    assert page.count(DEMO_PASSWORD) == 1  # shown once, for all of them
+    assert says(page, "Instans demo", "Demo instance")
+    for name in usernames:  # the password shown really opens each account
+        assert login(browser(agam_app), name, DEMO_PASSWORD).status_code == 302, name
 
-    app.config["DEMO"] = False
+    agam_app.config["DEMO"] = False
     page = client.get("/masuk").get_data(as_text=True)
     assert demo_rows(page) == [] and 'id="demo-accounts"' not in page
     assert DEMO_PASSWORD not in page
     assert not says(page, "Instans demo", "Demo instance")
-
-
-def test_demo_seed_runs_twice_without_duplicates(app):
-    from eplanning_core.demo.seed import seed_demo
-
-    first = seed_demo()
-    db.session.expire_all()
-    count = len(db.session.scalars(select(User)).all())
-    assert seed_demo() == first
-    db.session.expire_all()
-    assert len(db.session.scalars(select(User)).all()) == count == 7
 
 
 def test_without_demo_mode_real_accounts_are_not_listed(client, region):

@@ -82,6 +82,11 @@ def test_send_page_refuses_an_unsurveyed_batch_then_sends(as_user, region, siklu
     usulan = db.session.scalar(db.select(Usulan))
     post_form(client, f"/usulan/{usulan.id}/aksi", {"aksi": "survei_selesai", "tahapan": "rembuk_warga",
                                                    "version": usulan.version}, token_from=f"/usulan/{usulan.id}")
+    from eplanning_core.rapat.operations import save
+
+    assert "Rembuk" in client.get("/usulan/kirim").get_data(as_text=True)  # blocked: no meeting yet
+    save(siklus, "rembuk_warga", region["units"]["12.71.01.1001.01"], region["users"]["ling1"], 0,
+         {"tempat": "Balai warga", "mulai": "2026-01-20T08:00"})
     page = client.get("/usulan/kirim").get_data(as_text=True)
     assert 'name="holder" value="12.71.01.1001.01"' in page
     response = post_form(client, "/usulan/kirim", {"tahapan": "rembuk_warga", "holder": "12.71.01.1001.01"})

@@ -346,7 +346,7 @@ def test_cli_refusal_exits_non_zero_names_the_line_and_imports_nothing(runner, t
     wilayah = write(tmp_path, "wilayah.csv", GOOD_WILAYAH + "12.71.01.1003,,desa_kelurahan\n")
     result = cli(runner, "--wilayah", wilayah, "--units", UNITS)
     assert result.exit_code != 0
-    assert "error: wilayah.csv, line 5: nama is empty" in result.stderr
+    assert "error: wilayah.csv, line 5: nama is empty" in result.output  # stderr, shown with stdout
     assert "nothing was imported" in result.output
     assert count() == 0
 

@@ -1,6 +1,7 @@
 """Fill msgstr of a .po catalogue from a JSON glossary {msgid: msgstr} (plural: [one, other]).
 
-Used by translators: `python tools/fill_catalog.py eplanning_core/translations/id/LC_MESSAGES/messages.po glossary.json`.
+Used by translators: `python tools/fill_catalog.py eplanning_core/translations/id/LC_MESSAGES/messages.po glossary.json`;
+`make translations` runs it for every tools/glossary-*.json and fills the English catalogue with --identity.
 Only empty entries are filled; existing translations are kept.
 """
 
@@ -11,8 +12,12 @@ from babel.messages.pofile import read_po, write_po
 
 
 def main(po_path: str, glossary_path: str) -> int:
-    with open(glossary_path, encoding="utf-8") as handle:
-        glossary = json.load(handle)
+    """``glossary_path`` may be ``--identity``: msgstr = msgid (the English catalogue)."""
+    if glossary_path == "--identity":
+        glossary = None
+    else:
+        with open(glossary_path, encoding="utf-8") as handle:
+            glossary = json.load(handle)
     with open(po_path, "rb") as handle:
         catalog = read_po(handle)
     missing = []
@@ -22,6 +27,9 @@ def main(po_path: str, glossary_path: str) -> int:
         key = message.id[0] if isinstance(message.id, tuple) else message.id
         filled = message.string[0] if isinstance(message.string, tuple) else message.string
         if filled:
+            continue
+        if glossary is None:
+            message.string = message.id
             continue
         if key not in glossary:
             missing.append(key)

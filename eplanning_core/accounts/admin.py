@@ -47,9 +47,34 @@ def users():
     text = (request.args.get("q") or "").strip()[:100]
     if text:
         query = query.where(or_(User.nama.ilike(_like(text)), User.username.ilike(_like(text))))
-    pagination = page_of(query.options(db.joinedload(User.wilayah), db.joinedload(User.perangkat_daerah)))
+    query = query.options(db.joinedload(User.wilayah), db.joinedload(User.perangkat_daerah))
+    if request.args.get("format") == "xlsx":
+        return _export_users(query)
+    pagination = page_of(query)
     return render_template("admin/users.html", pagination=pagination, role=role, q=text,
                            roles=role_names())
+
+
+def _export_users(query):
+    """The filtered accounts as Excel; never a password hash."""
+    from ..exports.excel import Column, xlsx_response
+
+    names, config = role_names(), tenant_config()
+
+    def scope(user):
+        if user.wilayah:
+            return f"{user.wilayah.kode} {config.level_name(user.wilayah.tingkat)} {user.wilayah.nama}"
+        if user.perangkat_daerah:
+            return user.perangkat_daerah.nama
+        return f"{_('Dapil')} {user.dapil}" if user.dapil else config.name
+
+    rows = ((u.username, u.nama, u.email or "", names.get(u.role, u.role), scope(u),
+             _("active") if u.aktif else _("disabled"), u.created_at, u.last_login_at)
+            for u in db.session.scalars(query))
+    columns = [Column(_("Username"), width=18), Column(_("Name"), width=28), Column(_("Email"), width=28),
+               Column(_("Role"), width=28), Column(_("Scope"), width=36), Column(_("Status"), width=10),
+               Column(_("Created"), "datetime"), Column(_("Last login"), "datetime")]
+    return xlsx_response(f"pengguna-{config.slug}", _("Users"), columns, rows, tz=config.timezone)
 
 
 def _user_form(user: User | None) -> UserForm:
@@ -124,6 +149,15 @@ def agencies():
         query = query.where(or_(PerangkatDaerah.nama.ilike(_like(text)),
                                 PerangkatDaerah.singkatan.ilike(_like(text)),
                                 PerangkatDaerah.kode.startswith(text, autoescape=True)))
+    if request.args.get("format") == "xlsx":
+        from ..exports.excel import Column, xlsx_response
+
+        rows = ((pd.kode, pd.nama, pd.singkatan or "", _("active") if pd.aktif else _("disabled"))
+                for pd in db.session.scalars(query))
+        columns = [Column(_("Code"), width=20), Column(_("Name"), width=40), Column(_("Short name"), width=16),
+                   Column(_("Status"), width=10)]
+        return xlsx_response(f"perangkat-daerah-{tenant_config().slug}", _("Agencies"), columns, rows,
+                             tz=tenant_config().timezone)
     return render_template("admin/agencies.html", pagination=page_of(query), q=text)
 
 

@@ -22,6 +22,11 @@ users_cli = click.Group("users", help="User accounts of the region.")
 @with_appcontext
 def create_admin(username: str, nama: str, email: str, password: str) -> None:
     """Create a Bappeda administrator (who then creates every other account in the browser)."""
+    create_bappeda_admin(username, nama, email, password)
+
+
+def create_bappeda_admin(username: str, nama: str, email: str, password: str) -> None:
+    """The one way a first administrator is made, for ``users`` and ``tenants`` alike."""
     if len(password) < 10:
         raise click.ClickException("the password must have at least 10 characters")
     tenant = ensure_tenant_row(tenant_config())

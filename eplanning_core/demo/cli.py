@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import click
 from flask import current_app
@@ -19,7 +20,8 @@ from ..extensions import db
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def demo_command(reset: bool, serve: bool, host: str, port: int) -> None:
-    from .seed import DEMO_PASSWORD, seed_demo
+    from .scenario import DemoError
+    from .seed import DEMO_PASSWORD, DemoSeedError, demo_accounts, seed_demo
 
     url = db.engine.url
     if reset:
@@ -30,11 +32,20 @@ def demo_command(reset: bool, serve: bool, host: str, port: int) -> None:
         if url.database and os.path.exists(url.database):
             os.remove(url.database)
     upgrade()
-    counts = seed_demo()
+    started = time.perf_counter()
+    try:
+        counts = seed_demo()
+    except (DemoSeedError, DemoError) as exc:
+        raise click.ClickException(str(exc)) from None
+    seconds = time.perf_counter() - started
     tenant = current_app.extensions["eplanning.tenant"]
-    click.echo(f"Demo region {tenant.name} ready: {counts['agencies']} agencies, "
-               f"accounts admin, kecamatan, kelurahan, lingkungan, dinas, dprd, pemantau "
-               f"(password: {DEMO_PASSWORD}).")
+    click.echo(f"Demo region {tenant.name} ready in {seconds:.1f} s: {counts['units']} units, "
+               f"{counts['agencies']} agencies, {counts['kamus']} catalogue items, "
+               f"{counts['usulan']} proposals, {counts['users']} accounts.")
+    with current_app.test_request_context():
+        for account in demo_accounts():
+            click.echo(f"  {account['username']:<20} {account['role']:<36} {account['scope']}")
+    click.echo(f"Password for every account: {DEMO_PASSWORD}")
     if serve:
         from werkzeug.serving import run_simple
 

@@ -41,6 +41,16 @@ _DEFAULT_WIDTHS = {"text": 30, "int": 10, "rupiah": 18, "decimal": 12, "date": 1
 _EXCEL_MAX_TEXT = 32767
 
 
+def tenant_or_none():
+    """The region of the request (or the default one), or None outside a configured app."""
+    try:
+        from ..tenancy.context import tenant_config
+
+        return tenant_config()
+    except (KeyError, RuntimeError):
+        return None
+
+
 @dataclass(frozen=True)
 class Column:
     """One column of an export: its header, how its values are written, and its width.
@@ -86,7 +96,7 @@ def attachment_response(data: bytes, filename: str, mimetype: str, *, inline: bo
 def region_timezone(tz: str | None) -> ZoneInfo:
     """The named zone, else the current region's (tenant.toml), else UTC outside an app."""
     if tz is None and has_app_context():
-        tenant = current_app.extensions.get("eplanning.tenant")
+        tenant = tenant_or_none()
         tz = getattr(tenant, "timezone", None)
     return ZoneInfo(tz or "UTC")
 

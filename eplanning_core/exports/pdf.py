@@ -33,7 +33,8 @@ from reportlab.platypus import (KeepTogether, Paragraph, Preformatted, SimpleDoc
                                 TableStyle)
 
 from ..money import format_rupiah, format_volume
-from .excel import Column, attachment_response, local_naive, region_timezone, safe_filename
+from .excel import (Column, tenant_or_none, attachment_response, local_naive, region_timezone,
+                    safe_filename)
 
 PDF_MIMETYPE = "application/pdf"
 #: Zone abbreviations Indonesians write after a time; other zones show their IANA name.
@@ -107,7 +108,7 @@ def _locale() -> str:
         if locale is not None:
             return str(locale)
     if has_app_context():
-        tenant = current_app.extensions.get("eplanning.tenant")
+        tenant = tenant_or_none()
         return getattr(tenant, "default_language", None) or current_app.config.get("BABEL_DEFAULT_LOCALE", "id")
     return "id"
 
@@ -277,7 +278,7 @@ def _table(data, widths, style, numeric_columns=()) -> Table:
 
 def _region_name(region_name: str | None) -> str:
     if region_name is None and has_app_context():
-        tenant = current_app.extensions.get("eplanning.tenant")
+        tenant = tenant_or_none()
         region_name = getattr(tenant, "name", None)
     return region_name or ""
 

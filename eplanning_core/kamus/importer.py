@@ -31,6 +31,7 @@ from sqlalchemy import insert, select, update
 from ..accounts.models import PerangkatDaerah
 from ..extensions import db
 from ..money import MAX_RUPIAH
+from ..money import parse_rupiah as money_parse_rupiah
 from .models import BIDANG, NOMENKLATUR_LEVELS, KamusUsulan, Nomenklatur
 
 # ---- codes -------------------------------------------------------------------------------
@@ -103,8 +104,6 @@ class RupiahError(ValueError):
         super().__init__(kind)
 
 
-_PLAIN = re.compile(r"^\d+$")
-_GROUPED = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
 _FRACTION = re.compile(r"^(?:\d+\.\d{1,2}|[\d.]*,\d+)$")
 
 
@@ -139,20 +138,18 @@ def parse_rupiah(value) -> int:
             raise fraction
         amount = int(number)
     else:
-        words = shown.replace("\u00a0", " ")
-        minus = words.startswith("-")
-        words = re.sub(r"^rp\.?", "", words.lstrip("-").strip(), flags=re.IGNORECASE).strip()
-        if minus or words.startswith("-") or (words.startswith("(") and words.endswith(")")):
-            raise negative
-        words = words.replace(" ", "")
-        if _PLAIN.match(words):
-            amount = int(words)
-        elif _GROUPED.match(words):
-            amount = int(words.replace(".", ""))
-        elif _FRACTION.match(words):
-            raise fraction
-        else:
-            raise invalid
+        # The text forms are money.parse_rupiah's; only its refusals are classified here.
+        try:
+            amount = money_parse_rupiah(shown)
+        except (TypeError, ValueError) as exc:
+            reason = str(exc)
+            if "negative" in reason or (shown.startswith("(") and shown.endswith(")")):
+                raise negative from None
+            if "cents" in reason or _FRACTION.match(shown.replace(" ", "")):
+                raise fraction from None
+            if "too large" in reason or "too long" in reason:
+                raise RupiahError("harga_too_large", _l("unit price %(value)s is too large", value=shown)) from None
+            raise invalid from None
     if amount < 0:
         raise negative
     if amount > MAX_RUPIAH:

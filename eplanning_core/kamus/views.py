@@ -16,10 +16,11 @@ from werkzeug.utils import secure_filename
 from ..accounts.admin import admin_required
 from ..accounts.models import PerangkatDaerah
 from ..audit.models import AuditEntry
+from ..exports.excel import Column, xlsx_response
 from ..extensions import db
 from ..money import format_rupiah
 from ..paging import page_of
-from ..tenancy.context import current_tenant_id, tenant_get, tenant_select
+from ..tenancy.context import current_tenant_id, tenant_config, tenant_get, tenant_select
 from . import operations
 from .forms import (BIDANG_LABELS, TINGKAT_LABELS, KamusForm, KamusImportForm, NomenklaturImportForm,
                     SelectChoice, StatusForm)
@@ -83,9 +84,23 @@ def index():
     status = request.args.get("status", "")
     if status in ("aktif", "nonaktif"):
         query = query.where(KamusUsulan.aktif.is_(status == "aktif"))
+    if request.args.get("format") == "xlsx":
+        return _kamus_xlsx(query.order_by(KamusUsulan.kode))
     pagination = page_of(query.order_by(KamusUsulan.kode))
     return render_template("kamus/index.html", pagination=pagination, q=text, bidang=bidang,
                            pd_id=pd_id, status=status, agencies=_agencies())
+
+
+def _kamus_xlsx(query):
+    """The filtered catalogue as Excel: the same columns the import reads, so it round-trips."""
+    rows = ((k.kode, k.nama, k.bidang, k.satuan, k.harga_satuan,
+             k.perangkat_daerah.kode if k.perangkat_daerah else "", k.sub_kegiatan_kode or "",
+             _("active") if k.aktif else _("disabled")) for k in db.session.scalars(query))
+    columns = [Column("kode", width=14), Column("nama", width=50), Column("bidang", width=16),
+               Column("satuan", width=10), Column("harga_satuan", "rupiah"),
+               Column("perangkat_daerah", width=14), Column("sub_kegiatan", width=20),
+               Column(_("Status"), width=10)]
+    return xlsx_response(f"kamus-usulan-{tenant_config().slug}", _("Catalogue"), columns, rows)
 
 
 def _kamus_form(item: KamusUsulan | None) -> KamusForm:
@@ -237,6 +252,11 @@ def nomenklatur():
     text = _text_arg()
     if text:
         query = query.where(operations.nomenklatur_text_clause(text))
+    if request.args.get("format") == "xlsx":
+        rows = ((n.tingkat, n.kode, n.nama) for n in db.session.scalars(query.order_by(Nomenklatur.kode)))
+        return xlsx_response(f"nomenklatur-{tenant_config().slug}", _("Nomenclature"),
+                             [Column(_("Level"), width=14), Column(_("Code"), width=20),
+                              Column(_("Name"), width=80)], rows)
     pagination = page_of(query.order_by(Nomenklatur.kode))
     return render_template("kamus/nomenklatur.html", pagination=pagination, tingkat=tingkat, q=text,
                            levels=NOMENKLATUR_LEVELS)

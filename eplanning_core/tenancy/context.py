@@ -1,18 +1,82 @@
-"""The tenant of the current request, and queries scoped to it by construction."""
+"""The tenant of the current request, and queries scoped to it by construction.
+
+One deployment may serve several regions: the region of a request comes from its host name
+(``TENANT_HOSTS``); without a mapping every request is for ``TENANT``. Command-line tools
+work on ``TENANT``. Everything else asks :func:`tenant_config` / :func:`current_tenant_id`.
+"""
 
 from __future__ import annotations
 
-from flask import current_app, g
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import abort, current_app, g, request
 from sqlalchemy import select
 
 from ..extensions import db
-from .loader import TenantConfig
+from .loader import TenantConfig, TenantConfigError, load_tenant
 from .models import Tenant
 
 
+def load_tenants(app) -> None:
+    """Load and validate the default region and every region named in TENANT_HOSTS."""
+    hosts = {str(h).lower(): str(slug) for h, slug in (app.config.get("TENANT_HOSTS") or {}).items()}
+    folder = Path(app.config["TENANTS_DIR"])
+    tenants: dict[str, TenantConfig] = {}
+    problems = []
+    for slug in dict.fromkeys([app.config["TENANT"], *hosts.values()]):
+        try:
+            tenants[slug] = load_tenant(folder / slug)
+        except TenantConfigError as exc:
+            problems.append(exc)
+    if problems:
+        raise problems[0] if len(problems) == 1 else TenantConfigError(
+            folder, [(str(p.path), f"{k}: {r}" if k else r) for p in problems for k, r in p.problems])
+    app.extensions["eplanning.tenants"] = tenants
+    app.extensions["eplanning.hosts"] = hosts
+    app.extensions["eplanning.tenant"] = tenants[app.config["TENANT"]]
+    app.before_request(_resolve_request_tenant)
+
+
+def _resolve_request_tenant() -> None:
+    hosts = current_app.extensions["eplanning.hosts"]
+    if not hosts:
+        return
+    host = request.host.rsplit(":", 1)[0].lower() if not request.host.startswith("[") else request.host
+    slug = hosts.get(host)
+    if slug is None:
+        abort(404)
+    g.tenant_slug = slug
+
+
 def tenant_config() -> TenantConfig:
-    """The validated configuration of the region this app serves."""
+    """The validated configuration of the region of this request (or of TENANT outside one)."""
+    slug = g.get("tenant_slug")
+    if slug is not None:
+        return current_app.extensions["eplanning.tenants"][slug]
     return current_app.extensions["eplanning.tenant"]
+
+
+@contextmanager
+def use_tenant(slug: str):
+    """Work on one region outside a request (command-line tools of a multi-region deployment)."""
+    if slug not in current_app.extensions["eplanning.tenants"]:
+        raise KeyError(slug)
+    previous = g.get("tenant_slug")
+    g.tenant_slug = slug
+    g.pop("tenant_id", None)
+    try:
+        yield tenant_config()
+    finally:
+        g.pop("tenant_id", None)
+        if previous is None:
+            g.pop("tenant_slug", None)
+        else:
+            g.tenant_slug = previous
+
+
+def all_tenants() -> dict[str, TenantConfig]:
+    return current_app.extensions["eplanning.tenants"]
 
 
 def ensure_tenant_row(config: TenantConfig) -> Tenant:
@@ -28,10 +92,11 @@ def ensure_tenant_row(config: TenantConfig) -> Tenant:
 
 
 def current_tenant_id() -> int:
-    if "tenant_id" not in g:
+    if "tenant_id" not in g or g.get("tenant_id_slug") != tenant_config().slug:
         tenant = ensure_tenant_row(tenant_config())
         db.session.commit()
         g.tenant_id = tenant.id
+        g.tenant_id_slug = tenant.slug
     return g.tenant_id
 
 

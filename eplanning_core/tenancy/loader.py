@@ -8,7 +8,8 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
-from .schema import SLUG, TenantSchema
+from .schema import SLUG, TIMEZONES, TenantSchema
+from .stages import check_stages
 
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
               ".jpeg": "image/jpeg", ".webp": "image/webp"}
@@ -98,7 +99,7 @@ def load_tenant(folder: Path | str) -> TenantConfig:
     if not path.is_file():
         raise TenantConfigError(path, [("", "file not found")])
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # Notepad's BOM is fine
     except UnicodeDecodeError:
         raise TenantConfigError(path, [("", "is not UTF-8 text")]) from None
     except tomllib.TOMLDecodeError as exc:
@@ -119,14 +120,14 @@ def load_tenant(folder: Path | str) -> TenantConfig:
             problems.append(("branding.logo", f"file '{logo_name}' not found beside tenant.toml"))
         elif logo.suffix.lower() not in LOGO_TYPES:
             problems.append(("branding.logo", "must be .svg, .png, .jpg or .webp"))
+    raw_stages = raw.get("stages")
+    if isinstance(raw_stages, list) and all(isinstance(stage, dict) for stage in raw_stages):
+        # Checked even when other keys are wrong: every mistake is reported in one go.
+        region = raw.get("region") if isinstance(raw.get("region"), dict) else {}
+        zone = region.get("timezone", "Asia/Jakarta")
+        problems += check_stages(raw_stages, zone if zone in TIMEZONES else "Asia/Jakarta")
     if problems:
         raise TenantConfigError(path, sorted(problems))
-
-    from .stages import check_stages
-
-    stage_problems = check_stages(data["stages"], data["region"]["timezone"])
-    if stage_problems:
-        raise TenantConfigError(path, stage_problems)
 
     region, branding = data["region"], data["branding"]
     return TenantConfig(

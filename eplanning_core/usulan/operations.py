@@ -120,8 +120,13 @@ def create(siklus: Siklus, stage_key: str, user: User, values: dict) -> Outcome:
 # ---- one action on one proposal ------------------------------------------------------------
 
 def act(usulan: Usulan, user: User, action: str, *, expected_version, stage_key: str,
-        reason: str | None = None, inputs: dict | None = None, content: dict | None = None) -> Outcome:
-    """Any per-proposal action the engine knows (decide, edit, survey, score, route ...)."""
+        reason: str | None = None, inputs: dict | None = None, content: dict | None = None,
+        commit: bool = True) -> Outcome:
+    """Any per-proposal action the engine knows (decide, edit, survey, score, route ...).
+
+    ``commit=False``: the change is only flushed, so that a bulk caller (usulan.bulk) commits
+    many actions at once or rolls them all back; a stale version then shows at the flush.
+    """
     if str(usulan.version) != str(expected_version):
         return Outcome(False, usulan, stale=True)
     inputs = dict(inputs or {})
@@ -153,10 +158,15 @@ def act(usulan: Usulan, user: User, action: str, *, expected_version, stage_key:
         setattr(usulan, name, value)
     if action == "skor":
         usulan.skor_rincian = dict(inputs["points"])
-    if transition.event.to_status in ("ditolak", "diterima_dengan_perubahan") or (
-            action in ("diterima", "dana_desa", "didanai", "tidak_didanai", "alihkan")):
+    if "status" in transition.changes:  # the reason belongs to the decision that set the status
         usulan.alasan = transition.event.reason
     _history(usulan, transition.event, user, diff)
+    if not commit:
+        try:
+            db.session.flush()
+        except StaleDataError:
+            return Outcome(False, usulan, stale=True)  # the caller rolls the batch back
+        return Outcome(True, usulan)
     try:
         db.session.commit()
     except StaleDataError:

@@ -403,6 +403,8 @@ def _holders_with_items(siklus, cycle, stage) -> list:
 @bp.route("/kirim", methods=["GET", "POST"])
 @login_required
 def send():
+    from ..rapat.operations import send_blockers
+
     siklus = _cycle_or_404()
     cycle = cycle_for(siklus)
     pairs = _sendable(siklus, cycle)
@@ -414,6 +416,12 @@ def send():
         if chosen is None:
             abort(403)
         stage, holder = chosen
+        blockers = send_blockers(siklus, stage.key, holder)  # the meeting's documents (rapat)
+        if blockers:
+            dry = ops.send(siklus, stage.key, holder, current_user, dry_run=True)
+            for message in ([explain(dry.refusal, cycle, stage.key)] if dry.refusal else []) + blockers:
+                flash(message, "danger")
+            return redirect(url_for("usulan.send", siklus=siklus.id)), 303
         outcome = ops.send(siklus, stage.key, holder, current_user)
         if outcome.ok:
             batch = outcome.batch
@@ -425,12 +433,14 @@ def send():
     checks = []
     for stage, holder in pairs:
         outcome = ops.send(siklus, stage.key, holder, current_user, dry_run=True)
+        blockers = [] if ops.already_sent(siklus, stage.key, holder) else send_blockers(siklus, stage.key, holder)
         usage_count = db.session.scalar(select(func.count()).select_from(Usulan).where(
             Usulan.tenant_id == siklus.tenant_id, Usulan.siklus_id == siklus.id, Usulan.tahapan == stage.key,
             ops.holder_clause(cycle, stage.key, holder)))
         checks.append({"stage": stage, "holder": holder, "holder_name": holder_name(cycle, stage.key)(holder),
-                       "batch": outcome.batch, "items": usage_count,
-                       "refusal": explain(outcome.refusal, cycle, stage.key) if outcome.refusal else None,
+                       "batch": None if blockers else outcome.batch, "held": usage_count,
+                       "refusal": " ".join(([explain(outcome.refusal, cycle, stage.key)]
+                                            if outcome.refusal else []) + blockers) or None,
                        "sent": ops.already_sent(siklus, stage.key, holder)})
     return render_template("usulan/send.html", siklus=siklus, checks=checks, form=form)
 

@@ -41,9 +41,25 @@ def index():
     if text:
         query = query.where(or_(Wilayah.nama.ilike(f"%{text}%", escape="\\"),
                                 Wilayah.kode.startswith(text, autoescape=True)))
+    if request.args.get("format") == "xlsx":
+        return _export(query.order_by(Wilayah.kode))
     pagination = page_of(query.order_by(Wilayah.kode))
     return render_template("wilayah/index.html", pagination=pagination, tingkat=tingkat, q=text,
                            levels=tenant_config().levels)
+
+
+def _export(query):
+    """The filtered units as Excel: codes, names, levels and the office details."""
+    from ..exports.excel import Column, xlsx_response
+
+    config = tenant_config()
+    rows = ((u.kode, u.nama, config.level_name(u.tingkat), u.jenis or "", u.nama_kepala or "",
+             u.alamat_kantor or "", u.telepon_kantor or "")
+            for u in db.session.scalars(query.execution_options(yield_per=2000)))
+    columns = [Column(_("Code"), width=18), Column(_("Name"), width=30), Column(_("Level"), width=14),
+               Column(_("Kind"), width=12), Column(_("Head of the unit"), width=24),
+               Column(_("Office address"), width=30), Column(_("Office phone"), width=16)]
+    return xlsx_response(f"wilayah-{config.slug}", _("Units"), columns, rows, tz=config.timezone)
 
 
 @bp.get("/<int:unit_id>")

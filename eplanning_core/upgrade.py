@@ -1,0 +1,42 @@
+"""``eplanning upgrade``: after ``pip install -U eplanning-core``, bring a region up to date.
+
+It upgrades the database through the core's migrations (every row kept), says which schema
+revision it went from and to, and reports template overrides the new core no longer fits.
+"""
+
+from __future__ import annotations
+
+import click
+from alembic.runtime.migration import MigrationContext
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade as migrate_upgrade
+
+from . import __version__
+from .extensions import db
+from .overrides import check_overrides
+
+
+def current_revision() -> str | None:
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@click.command("upgrade", help="Upgrade the database to this core's schema and check template overrides.")
+@click.option("--strict", is_flag=True, help="Exit with an error when a template override is out of date.")
+@with_appcontext
+def upgrade_command(strict: bool) -> None:
+    before = current_revision()
+    migrate_upgrade()
+    after = current_revision()
+    if before == after:
+        click.echo(f"eplanning-core {__version__}: database already at {after}.")
+    else:
+        click.echo(f"eplanning-core {__version__}: database upgraded from {before or 'empty'} to {after}.")
+    problems = check_overrides(current_app)
+    for problem in problems:
+        click.echo(f"template override out of date: {problem}", err=True)
+    if problems and strict:
+        raise click.ClickException(f"{len(problems)} template override(s) no longer fit the core")
+    if not problems and current_app.config.get("TEMPLATE_OVERRIDES"):
+        click.echo("Template overrides: all fit this core.")

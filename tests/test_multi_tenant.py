@@ -1,0 +1,146 @@
+"""Several regions in one deployment: each request's region comes from its host name, and no
+user of one region can read or change another's data, whatever id they send."""
+
+import re
+
+import pytest
+from conftest import DATA, PASSWORD, TENANTS_DIR, _empty_all_tables, csrf_token, make_app
+
+from eplanning_core.accounts.models import User
+from eplanning_core.extensions import db
+from eplanning_core.tenancy.context import current_tenant_id, use_tenant
+from eplanning_core.wilayah.importer import import_files
+from eplanning_core.wilayah.models import Wilayah
+
+HOSTS = {"eplanning.medan.test": "medan", "eplanning.agam.test": "agam"}
+
+
+@pytest.fixture
+def deployment(database_url, tmp_path, password_hash):
+    app = make_app(database_url, TENANT_HOSTS=HOSTS)
+    app.instance_path = str(tmp_path)
+    with app.app_context():
+        ids = {}
+        for slug, wilayah, units, unit_code in (
+                ("medan", DATA / "wilayah-mini.csv", DATA / "units-mini.csv", "12.71.01.1001"),
+                ("agam", TENANTS_DIR / "agam" / "wilayah.csv", None, "13.06.01.2001")):
+            with use_tenant(slug):
+                tid = current_tenant_id()
+                import_files(tid, "12.71" if slug == "medan" else "13.06", wilayah, units)
+                unit = db.session.scalar(db.select(Wilayah).where(Wilayah.tenant_id == tid, Wilayah.kode == unit_code))
+                admin = User(tenant_id=tid, username="admin", nama=f"Admin {slug}", role="bappeda",
+                             password_hash=password_hash, aktif=True)
+                operator = User(tenant_id=tid, username="desa", nama=f"Operator {slug}", role="operator",
+                                wilayah_id=unit.id, password_hash=password_hash, aktif=True)
+                db.session.add_all([admin, operator])
+                db.session.commit()
+                ids[slug] = {"unit": unit.id, "admin": admin.id, "operator": operator.id}
+        db.session.remove()
+    # Requests run without an outer app context, as on a server: nothing shared between them.
+    yield app, ids
+    with app.app_context():
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+class HostClient:
+    """A test client whose requests all go to one host name, as a browser's would."""
+
+    def __init__(self, app, host):
+        self.client, self.host = app.test_client(), host
+
+    def get(self, path, **kw):
+        return self.client.get(f"http://{self.host}{path}", **kw)
+
+    def post(self, path, **kw):
+        return self.client.post(f"http://{self.host}{path}", **kw)
+
+    def get_cookie(self, *args, **kw):
+        return self.client.get_cookie(*args, **kw)
+
+    def set_cookie(self, *args, **kw):
+        return self.client.set_cookie(*args, **kw)
+
+
+def _client(app, host):
+    return HostClient(app, host)
+
+
+def _login(client, username="admin", password=PASSWORD):
+    token = csrf_token(client)
+    response = client.post("/masuk", data={"username": username, "password": password, "csrf_token": token})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 302, re.findall(r"(?:alert|invalid-feedback)[^>]*>([^<]+)", page) or page[-2000:]
+    return client
+
+
+def test_each_host_shows_its_own_region(deployment):
+    app, _ = deployment
+    assert "Kota Medan" in _client(app, "eplanning.medan.test").get("/masuk").get_data(as_text=True)
+    assert "Kabupaten Agam" in _client(app, "eplanning.agam.test").get("/masuk").get_data(as_text=True)
+
+
+def test_an_unknown_host_is_refused(deployment):
+    app, _ = deployment
+    assert _client(app, "evil.example").get("/masuk").status_code == 404
+
+
+def test_ids_guessed_from_the_other_region_are_not_found(deployment):
+    app, ids = deployment
+    agam = _login(_client(app, "eplanning.agam.test"))
+    medan = ids["medan"]
+    assert agam.get(f"/wilayah/{medan['unit']}").status_code == 404
+    assert agam.get(f"/admin/pengguna/{medan['operator']}").status_code == 404
+    token = csrf_token(agam, "/admin/pengguna")
+    response = agam.post(f"/admin/pengguna/{medan['operator']}", data={
+        "csrf_token": token, "username": "dirampas", "nama": "Diambil alih", "role": "bappeda", "aktif": "y",
+        "version": "1"})
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(User, medan["operator"]).username == "desa"
+    # the unit list of Agam holds no Medan unit
+    page = agam.get("/wilayah/?q=Medan").get_data(as_text=True)
+    assert "Pasar Baru" not in page and "12.71" not in page
+
+
+def test_a_session_of_one_region_is_nobody_in_the_other(deployment):
+    app, _ = deployment
+    medan = _login(_client(app, "eplanning.medan.test"))
+    cookie = medan.get_cookie("session", domain="eplanning.medan.test")
+    agam = _client(app, "eplanning.agam.test")
+    agam.set_cookie("session", cookie.value, domain="eplanning.agam.test")
+    response = agam.get("/admin/pengguna")
+    assert response.status_code == 302 and "/masuk" in response.headers["Location"]
+
+
+def test_the_same_username_logs_in_only_to_its_own_region(deployment, password_hash):
+    app, _ = deployment
+    with app.app_context():
+        with use_tenant("agam"):
+            db.session.scalar(db.select(User).where(User.tenant_id == current_tenant_id(),
+                                                    User.username == "desa")).aktif = False
+            db.session.commit()
+    agam = _client(app, "eplanning.agam.test")
+    response = agam.post("/masuk", data={"username": "desa", "password": PASSWORD, "csrf_token": csrf_token(agam)})
+    assert response.status_code == 200  # Agam's "desa" is disabled; Medan's "desa" does not count here
+    _login(_client(app, "eplanning.medan.test"), "desa")
+
+
+def test_system_administrator_lists_regions_and_creates_a_first_admin(deployment):
+    app, _ = deployment
+    runner = app.test_cli_runner()
+    listing = runner.invoke(args=["tenants", "list"])
+    assert listing.exit_code == 0
+    assert "eplanning.agam.test" in listing.output and "Kabupaten Agam" in listing.output
+    created = runner.invoke(args=["tenants", "create-admin", "agam", "--username", "bappeda.agam",
+                                  "--nama", "Kepala Bidang Perencanaan", "--password", "rahasia-agam-2027"])
+    assert created.exit_code == 0 and "Kabupaten Agam" in created.output, created.output
+    _login(_client(app, "eplanning.agam.test"), "bappeda.agam", "rahasia-agam-2027")
+    medan = _client(app, "eplanning.medan.test")
+    response = medan.post("/masuk", data={"username": "bappeda.agam", "password": "rahasia-agam-2027",
+                                          "csrf_token": csrf_token(medan)})
+    assert response.status_code == 200  # unknown in Medan
+    unknown = runner.invoke(args=["tenants", "create-admin", "bandung", "--username", "x.y",
+                                  "--nama", "Siapa", "--password", "rahasia-bandung-1"])
+    assert unknown.exit_code != 0 and "no region 'bandung'" in unknown.output
