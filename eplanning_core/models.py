@@ -7,3 +7,5 @@ from .wilayah.models import Wilayah  # noqa: F401
 from .kamus.models import KamusUsulan, Nomenklatur  # noqa: F401
 from .siklus.models import Pagu, Perpanjangan, Siklus, Tahapan  # noqa: F401
 from .usulan.models import Keputusan, Lampiran, Pengiriman, Rapat, Usulan  # noqa: F401
+from .api.models import ApiToken  # noqa: F401
+from .budgeting.models import AnggaranBaris, AnggaranImpor  # noqa: F401
