@@ -39,6 +39,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", None, "str",
             "Signs sessions and CSRF tokens. Default: a random key kept in instance/secret_key."),
     Setting("PAGE_SIZE", 25, "int", "Rows per page in every list."),
+    Setting("PROXIES", 0, "int",
+            "How many reverse proxies (nginx, a load balancer) stand in front of the app: their "
+            "X-Forwarded-For/-Proto/-Host headers are then trusted (werkzeug ProxyFix). 0: none."),
     Setting("TEMPLATE_OVERRIDES", None, "path",
             "Folder of the region's own templates: a file there replaces the core page of the same "
             "name, or extends it as core/<name>. Checked by `eplanning upgrade`."),

@@ -350,3 +350,17 @@ def test_405_page(web):
     assert response.status_code == 405
     assert says(response.get_data(as_text=True), "Tindakan ini tidak diizinkan di sini",
                 "This action is not allowed here")
+
+
+def test_behind_a_proxy_the_forwarded_host_and_scheme_are_trusted_only_when_configured(database_url):
+    """With EPLANNING_PROXIES=1 behind nginx the public scheme and host are used; without it a
+    client cannot claim them."""
+    from flask import request
+
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "eplanning.medan.go.id"}
+    with make_app(database_url).test_client() as client:
+        client.get("/masuk", headers=headers)
+        assert (request.scheme, request.host) == ("http", "localhost")
+    with make_app(database_url, PROXIES=1).test_client() as client:
+        client.get("/masuk", headers=headers)
+        assert (request.scheme, request.host) == ("https", "eplanning.medan.go.id")
