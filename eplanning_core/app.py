@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask, render_template
 
 from . import config as settings
+from . import security
 from .extensions import babel, bootstrap, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = str(Path(__import__("eplanning_core.migrations", fromlist=["_"]).__file__).parent)
@@ -32,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_error_pages(app)
     _register_cli(app)
     _trust_proxies(app)
+    security.init_app(app)
     return app
 
 

@@ -39,6 +39,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", None, "str",
             "Signs sessions and CSRF tokens. Default: a random key kept in instance/secret_key."),
     Setting("PAGE_SIZE", 25, "int", "Rows per page in every list."),
+    Setting("SESSION_COOKIE_SECURE", False, "bool",
+            "Send the session cookie over HTTPS only. Set true on every live instance (TLS)."),
     Setting("PROXIES", 0, "int",
             "How many reverse proxies (nginx, a load balancer) stand in front of the app: their "
             "X-Forwarded-For/-Proto/-Host headers are then trusted (werkzeug ProxyFix). 0: none."),
@@ -68,11 +70,12 @@ def finalize(config: dict, instance_path: str) -> None:
     config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     config.setdefault("BABEL_DEFAULT_LOCALE", "id")
     config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")
-    config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Flask's own defaults hold these keys as None, so setdefault() would not set them.
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     # The largest upload plus room for the form's other fields; bigger requests get a 413 page.
-    config.setdefault("MAX_CONTENT_LENGTH", max(config["UPLOAD_MAX_IMAGE_BYTES"],
-                                                config["UPLOAD_MAX_DOCUMENT_BYTES"]) + 1024 * 1024)
+    config["MAX_CONTENT_LENGTH"] = config.get("MAX_CONTENT_LENGTH") or (
+        max(config["UPLOAD_MAX_IMAGE_BYTES"], config["UPLOAD_MAX_DOCUMENT_BYTES"]) + 1024 * 1024)
 
 
 def _persistent_secret(path: Path) -> str:

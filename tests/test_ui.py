@@ -364,3 +364,43 @@ def test_behind_a_proxy_the_forwarded_host_and_scheme_are_trusted_only_when_conf
     with make_app(database_url, PROXIES=1).test_client() as client:
         client.get("/masuk", headers=headers)
         assert (request.scheme, request.host) == ("https", "eplanning.medan.go.id")
+
+
+def test_every_page_carries_the_security_headers(client, database_url):
+    response = client.get("/masuk")
+    csp = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "Strict-Transport-Security" not in response.headers  # plain http: no HSTS
+    cookie = response.headers.get("Set-Cookie", "")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    secure = make_app(database_url, PROXIES=1, SESSION_COOKIE_SECURE=True).test_client().get(
+        "/masuk", headers={"X-Forwarded-Proto": "https"})
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert "Secure" in secure.headers.get("Set-Cookie", "")
+
+
+def test_no_page_template_has_an_inline_script():
+    """The CSP forbids inline scripts: a template that had one would break silently in browsers."""
+    import re
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parent.parent / "eplanning_core" / "templates"
+    offenders = []
+    for path in templates.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            if "src=" not in tag and 'type="application/json"' not in tag:
+                offenders.append(f"{path.name}: {tag}")
+        if re.search(r"\son[a-z]+\s*=\s*[\"']", text):
+            offenders.append(f"{path.name}: inline event handler")
+    assert offenders == []
+
+
+def test_a_request_larger_than_any_upload_gets_the_413_page(client):
+    big = b"x" * (11 * 1024 * 1024 + 2 * 1024 * 1024)
+    response = client.post("/masuk", data=big, content_type="application/octet-stream")
+    assert response.status_code == 413
+    assert "Berkas terlalu besar" in response.get_data(as_text=True)
