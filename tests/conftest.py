@@ -270,3 +270,13 @@ def actors():
     from workflow_region import ACTORS  # tests/workflow is on sys.path once its tests are imported
 
     return ACTORS
+
+
+def require_reference(path: Path) -> Path:
+    """A file of ../shared/data: required under CI=true (fails), skipped visibly elsewhere."""
+    if Path(path).is_file():
+        return Path(path)
+    message = f"reference data {path} is not on this machine"
+    if IN_CI:
+        pytest.fail(message + " (CI=true: these tests are required)", pytrace=False)
+    pytest.skip(message + " - tests that read it are skipped")

@@ -7,7 +7,7 @@ import io
 import time
 
 import pytest
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, require_reference
 from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlalchemy import event, func, select
@@ -128,9 +128,7 @@ def test_normalize_sub_kegiatan_takes_both_forms(typed, stored):
 
 @pytest.fixture
 def real_file():
-    if not REAL_NOMENKLATUR.is_file():
-        pytest.skip(f"{REAL_NOMENKLATUR} not present")
-    return REAL_NOMENKLATUR.read_bytes()
+    return require_reference(REAL_NOMENKLATUR).read_bytes()
 
 
 def test_real_nomenklatur_gaps_are_named_by_line_then_it_imports_when_allowed(app, real_file):

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, PG_SERVER, ROOT, TENANTS_DIR, _empty_all_tables, _probe_postgres, make_app
+from conftest import IN_CI, PG_SERVER, ROOT, TENANTS_DIR, _empty_all_tables, _probe_postgres, make_app, require_reference
 from sqlalchemy import func, select
 
 from eplanning_core.extensions import db
@@ -104,9 +104,7 @@ def test_the_seed_regions_are_all_there_each_with_its_own_face_and_cycle():
 @pytest.fixture(scope="session")
 def kemendagri() -> dict[str, list[tuple[str, str, str]]]:
     """wilayah.csv by kabupaten/kota code: (kode, nama, tingkat) of its kecamatan and villages."""
-    if not WILAYAH.is_file():
-        pytest.skip(f"{WILAYAH} is absent (CI has it): the seed regions' kecamatan and villages "
-                    "are imported from it")
+    require_reference(WILAYAH)  # the seed regions' kecamatan and villages come from it
     by_region: dict[str, list] = {}
     with WILAYAH.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):

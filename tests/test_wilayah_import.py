@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, require_reference
 from sqlalchemy import func, select
 
 from eplanning_core.extensions import db
@@ -162,10 +162,8 @@ def test_header_case_and_spaces_do_not_matter(app, tmp_path):
     assert units_by_kode()["12.71.01"].nama == "Medan Kota"
 
 
-@pytest.mark.skipif(not NATIONAL.is_file(),
-                    reason="national list ../shared/data/wilayah.csv is not on this machine")
 def test_kota_medan_from_the_national_list(app):
-    report = run_import(NATIONAL.resolve())
+    report = run_import(require_reference(NATIONAL).resolve())
     assert report.created == {1: 21, 2: 151, 3: 0}
     assert count(1) == 21 and count(2) == 151 and count() == 172
     found = units_by_kode()
