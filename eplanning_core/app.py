@@ -91,7 +91,7 @@ def _register_template_context(app: Flask) -> None:
 BLUEPRINT_MODULES = (
     "home", "accounts.auth", "accounts.admin", "wilayah.views", "tenancy.views",
     "kamus.views", "usulan.views", "usulan.ranking", "usulan.renja", "rapat.views",
-    "siklus.views",
+    "siklus.views", "portal.views", "commandcenter.views", "budgeting.views", "api.admin_views",
 )
 
 
@@ -100,6 +100,9 @@ def _register_blueprints(app: Flask) -> None:
 
     for name in BLUEPRINT_MODULES:
         app.register_blueprint(import_module(f"{__package__}.{name}").bp)
+    from .api.setup import init_api
+
+    init_api(app)  # /api/v1: the blueprints of api.API_BLUEPRINTS and the OpenAPI document
 
 
 def _register_error_pages(app: Flask) -> None:

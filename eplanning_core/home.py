@@ -1,6 +1,6 @@
 """The start page after login: who you are, what you are responsible for."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, render_template
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -15,8 +15,9 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 def index():
-    if not current_user.is_authenticated:
-        return redirect(url_for("auth.login"))
+    if not current_user.is_authenticated:  # visitors get the public portal's start page
+        from .portal.views import start
+        return start()
     tid = current_tenant_id()
     # One grouped query for the units in the user's scope, per level.
     per_level = dict(db.session.execute(

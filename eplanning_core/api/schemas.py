@@ -1,0 +1,376 @@
+"""Marshmallow schemas of every API request and response.
+
+Conventions: money is an integer of rupiah; volumes, coordinates and scores are decimal
+strings ("12.50"); datetimes are ISO 8601 with the region's offset ("2026-02-05T09:00:00+07:00");
+lists come in one envelope ``{items, page, per_page, total, pages}``.
+"""
+
+from __future__ import annotations
+
+from datetime import timezone
+from zoneinfo import ZoneInfo
+
+import marshmallow as ma
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields, validate
+
+from ..usulan.models import STATUS, SUMBER
+from ..workflow.moves import ACTIONS
+
+MAX_PER_PAGE = 100
+PER_PAGE = 25
+#: Largest id or count a request may carry (a 32-bit database integer).
+MAX_ID = 2_147_483_647
+#: Largest amount a request may carry, well inside a 64-bit column: 999 trillion rupiah.
+MAX_RUPIAH = 999_999_999_999_999
+#: Actions POST /usulan/{id}/keputusan takes: every per-proposal action but editing content.
+DECISION_ACTIONS = tuple(a for a in ACTIONS if a != "ubah")
+BIDANG = ("ekonomi", "sosial_budaya", "fisik_prasarana")
+
+
+# ---- fields -----------------------------------------------------------------------------------
+
+class Rupiah(fields.Integer):
+    """Whole rupiah: a JSON integer, never a float, a string or a boolean."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(min=0, max=MAX_RUPIAH, error=_l(
+            "Whole rupiah from 0 to 999.999.999.999.999.")))
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+class WholeNumber(fields.Integer):
+    """A whole number: strict (a JSON integer) in bodies, from text in query strings; never
+    beyond what a database integer holds."""
+
+    default_error_messages = {"too_large": _l("Too large.")}
+
+    def __init__(self, strict: bool = True, **kwargs):
+        super().__init__(strict=strict, **kwargs)
+
+    def _validated(self, value):
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        value = super()._validated(value)
+        if value is not None and abs(value) > MAX_ID:
+            raise self.make_error("too_large")
+        return value
+
+
+class Text(fields.String):
+    """Text without NUL characters (PostgreSQL cannot store them)."""
+
+    default_error_messages = {"nul": _l("Contains a character that is not allowed.")}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise self.make_error("nul")
+        return text
+
+
+class LocalDateTime(fields.DateTime):
+    """Stored naive UTC, shown in the region's time zone with its offset."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        from ..tenancy.context import tenant_config
+
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(ZoneInfo(tenant_config().timezone)).isoformat(timespec="seconds")
+
+
+def _text(max_length: int, **kwargs):
+    return Text(validate=validate.Length(max=max_length, error=_l("Too long.")), **kwargs)
+
+
+def _one_of(choices, **kwargs):
+    return Text(validate=validate.OneOf(choices, error=_l("Not one of: {choices}.")), **kwargs)
+
+
+# ---- errors and paging -------------------------------------------------------------------------
+
+class ErrorSchema(ma.Schema):
+    message = fields.String(metadata={"description": "What went wrong, in the caller's language"})
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "Messages per offending field"})
+    rule = fields.String(allow_none=True, metadata={
+        "description": "The refusal rule code (e.g. reason_required, stale, token_invalid) or null"})
+    versi = fields.Integer(metadata={"description": "Current version, on a stale (409) answer"})
+
+
+class PageArgs(ma.Schema):
+    page = WholeNumber(strict=False, load_default=1, validate=validate.Range(min=1, error=_l("1 or more.")))
+    per_page = WholeNumber(strict=False, load_default=PER_PAGE, validate=validate.Range(
+        min=1, max=MAX_PER_PAGE, error=_l("A whole number from 1 to 100.")))
+
+
+class PageSchema(ma.Schema):
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+    pages = fields.Integer()
+
+
+def envelope(item_schema, name: str):
+    """A paged list schema of ``item_schema`` named ``name``."""
+    return PageSchema.from_dict({"items": fields.List(fields.Nested(item_schema))}, name=name)
+
+
+# ---- health and login ------------------------------------------------------------------------
+
+class HealthSchema(ma.Schema):
+    status = fields.String(metadata={"description": "ok, or degraded when the database is unreachable"})
+    version = fields.String()
+    database = fields.Boolean()
+    region = fields.String()
+
+
+class TokenRequestSchema(ma.Schema):
+    username = Text(required=True, validate=validate.Length(min=1, max=60, error=_l("1 to 60 characters.")))
+    password = Text(required=True, validate=validate.Length(min=1, max=200, error=_l("1 to 200 characters.")),
+                             load_only=True)
+
+
+class TokenUserSchema(ma.Schema):
+    username = fields.String()
+    nama = fields.String()
+    role = fields.String()
+    wilayah_kode = fields.String(allow_none=True)
+    perangkat_daerah_id = fields.Integer(allow_none=True)
+
+
+class TokenSchema(ma.Schema):
+    token = fields.String(metadata={"description": "The secret: send it as 'Authorization: Bearer <token>'"})
+    token_type = fields.String()
+    expires_at = LocalDateTime()
+    scope = fields.String()
+    user = fields.Nested(TokenUserSchema)
+
+
+# ---- wilayah ----------------------------------------------------------------------------------
+
+class WilayahArgs(PageArgs):
+    tingkat = WholeNumber(strict=False, validate=validate.Range(min=1, max=3, error=_l("1, 2 or 3.")))
+    parent = _text(40, metadata={"description": "Code of the parent unit, e.g. 12.71.01"})
+    q = _text(100, metadata={"description": "Part of the name or code"})
+
+
+class WilayahSchema(ma.Schema):
+    id = fields.Integer()
+    kode = fields.String()
+    nama = fields.String()
+    tingkat = fields.Integer()
+    tingkat_nama = fields.String()
+    jenis = fields.String(allow_none=True)
+    parent_kode = fields.String(allow_none=True)
+
+
+WilayahPage = envelope(WilayahSchema, "WilayahPage")
+
+
+# ---- usulan -----------------------------------------------------------------------------------
+
+class UsulanArgs(PageArgs):
+    siklus = WholeNumber(strict=False, metadata={"description": "Cycle id; default the running one"})
+    tahapan = _text(40)
+    status = _one_of(STATUS)
+    sumber = _one_of(SUMBER)
+    pd = WholeNumber(strict=False, metadata={"description": "Perangkat Daerah id"})
+    wilayah = _text(40, metadata={"description": "Unit code: that unit and every unit below"})
+    q = _text(100, metadata={"description": "Text in activity, problem, tracking code or street"})
+
+
+class UnitRefSchema(ma.Schema):
+    id = fields.Integer()
+    kode = fields.String()
+    nama = fields.String()
+
+
+class ActionSchema(ma.Schema):
+    keputusan = fields.String()
+    nama = fields.String()
+    perlu_alasan = fields.Boolean()
+    masukan = fields.List(fields.String(), metadata={"description": "Required inputs"})
+    opsional = fields.List(fields.String())
+
+
+class UsulanSchema(ma.Schema):
+    id = fields.Integer()
+    kode_lacak = fields.String()
+    siklus_id = fields.Integer()
+    tahun = fields.Integer()
+    sumber = fields.String()
+    tahapan = fields.String()
+    tahapan_nama = fields.String()
+    status = fields.String()
+    status_nama = fields.String()
+    alasan = fields.String(allow_none=True)
+    bidang = fields.String()
+    permasalahan = fields.String()
+    usulan_kegiatan = fields.String()
+    kamus_id = fields.Integer(allow_none=True)
+    volume = fields.Decimal(as_string=True)
+    satuan = fields.String()
+    harga_satuan = fields.Integer()
+    total = fields.Integer()
+    lokasi = fields.Nested(UnitRefSchema, allow_none=True)
+    jalan = fields.String(allow_none=True)
+    lokasi_detail = fields.String(allow_none=True)
+    lat = fields.Decimal(as_string=True, allow_none=True)
+    lng = fields.Decimal(as_string=True, allow_none=True)
+    pengusul_nama = fields.String(allow_none=True)
+    perangkat_daerah = fields.Nested(UnitRefSchema, allow_none=True)
+    dapil = fields.String(allow_none=True)
+    sub_kegiatan_kode = fields.String(allow_none=True)
+    pagu = fields.Integer(allow_none=True)
+    target = fields.String(allow_none=True)
+    indikator = fields.String(allow_none=True)
+    skor = fields.Decimal(as_string=True, allow_none=True)
+    prioritas = fields.Integer(allow_none=True)
+    survei_selesai = fields.Boolean()
+    terkunci = fields.Boolean()
+    tertutup = fields.Boolean()
+    dana_desa = fields.Boolean()
+    anggaran_jumlah = fields.Integer(allow_none=True)
+    created_at = LocalDateTime()
+    versi = fields.Integer(metadata={"description": "Send it back with a decision (stale: 409)"})
+
+
+class UsulanDetailSchema(UsulanSchema):
+    pengusul_telepon = fields.String(allow_none=True, metadata={
+        "description": "Only for Bappeda and the operators of the proposal's units"})
+    pengusul_nik = fields.String(allow_none=True, metadata={
+        "description": "Only for Bappeda and the operators of the proposal's units"})
+    aksi = fields.List(fields.Nested(ActionSchema), metadata={
+        "description": "What the caller may decide now"})
+
+
+UsulanPage = envelope(UsulanSchema, "UsulanPage")
+
+
+class UsulanCreateSchema(ma.Schema):
+    siklus = WholeNumber(metadata={"description": "Cycle id; default the running one"})
+    tahapan = Text(required=True, validate=validate.Length(min=1, max=40, error=_l("1 to 40 characters.")))
+    bidang = _one_of(BIDANG, required=True)
+    permasalahan = _text(2000, required=True)
+    usulan_kegiatan = _text(2000, required=True)
+    kamus_id = WholeNumber(allow_none=True)
+    volume = Text(required=True, validate=validate.Regexp(
+        r"^\d{1,12}(\.\d{1,2})?$", error=_l("A decimal string above 0, for example \"150\" or \"12.5\".")))
+    satuan = _text(40, required=True)
+    harga_satuan = Rupiah(required=True)
+    lokasi_kode = _text(40, allow_none=True, metadata={"description": "Unit code of the location"})
+    jalan = _text(200, allow_none=True)
+    lokasi_detail = _text(250, allow_none=True)
+    lat = Text(allow_none=True, validate=validate.Regexp(r"^-?\d{1,3}(\.\d{1,8})?$", error=_l("A decimal string.")))
+    lng = Text(allow_none=True, validate=validate.Regexp(r"^-?\d{1,3}(\.\d{1,8})?$", error=_l("A decimal string.")))
+    pengusul_nama = _text(120, allow_none=True)
+    pengusul_telepon = _text(30, allow_none=True)
+    pengusul_nik = _text(16, allow_none=True)
+
+
+class DecisionSchema(ma.Schema):
+    keputusan = _one_of(DECISION_ACTIONS, required=True)
+    versi = WholeNumber(required=True, metadata={"description": "The version the client saw"})
+    tahapan = _text(40, metadata={"description": "The stage the client saw; default the current one"})
+    alasan = _text(2000, allow_none=True)
+    pagu = Rupiah(allow_none=True)
+    amount = Rupiah(allow_none=True, metadata={"description": "Funded amount (didanai)"})
+    total = Rupiah(allow_none=True)
+    sub_kegiatan = _text(40, allow_none=True)
+    target = _text(120, allow_none=True)
+    agency_id = WholeNumber(allow_none=True)
+    priority = WholeNumber(allow_none=True, validate=validate.Range(
+        min=1, max=100000, error=_l("A whole number from 1.")))
+    points = fields.Dict(keys=_text(40), values=WholeNumber(), allow_none=True,
+                         metadata={"description": "Criterion key -> points"})
+
+
+class SendSchema(ma.Schema):
+    tahapan = Text(required=True, validate=validate.Length(min=1, max=40, error=_l("1 to 40 characters.")))
+    holder = _text(40, allow_none=True, metadata={
+        "description": "Unit code, agency id or DPRD member id; default the caller's own"})
+    siklus = WholeNumber()
+    dry_run = fields.Boolean(load_default=False)
+
+
+class SendResultSchema(ma.Schema):
+    tahapan = fields.String()
+    ke_tahapan = fields.String()
+    holder = fields.String()
+    dikirim = fields.List(fields.Integer(), metadata={"description": "Ids sent on"})
+    tertahan = fields.List(fields.Integer(), metadata={"description": "Ids that stay behind"})
+    total = fields.Integer()
+    dry_run = fields.Boolean()
+
+
+class DecisionEntrySchema(ma.Schema):
+    tahapan = fields.String()
+    tahapan_nama = fields.String()
+    keputusan = fields.String()
+    keputusan_nama = fields.String()
+    alasan = fields.String(allow_none=True)
+    oleh = fields.String(metadata={"description": "The unit, agency or body that decided"})
+    oleh_nama = fields.String(metadata={"description": "The official who recorded it"})
+    waktu = LocalDateTime()
+
+
+class HistoryEntrySchema(ma.Schema):
+    aksi = fields.String()
+    alasan = fields.String(allow_none=True)
+    perubahan = fields.Dict(metadata={"description": "field -> [old, new]; never proposers' personal data"})
+    oleh_nama = fields.String()
+    waktu = LocalDateTime()
+
+
+class RiwayatSchema(ma.Schema):
+    kode_lacak = fields.String()
+    keputusan = fields.List(fields.Nested(DecisionEntrySchema))
+    riwayat = fields.List(fields.Nested(HistoryEntrySchema))
+
+
+# ---- the public view -----------------------------------------------------------------------
+
+class PublicStepSchema(ma.Schema):
+    tahapan_nama = fields.String()
+    keputusan = fields.String()
+    label = fields.String()
+    alasan = fields.String(allow_none=True)
+    oleh = fields.String(metadata={"description": "Unit or agency, never a person"})
+    waktu = LocalDateTime()
+
+
+class PublicUsulanSchema(ma.Schema):
+    kode_lacak = fields.String()
+    tahun = fields.Integer()
+    usulan_kegiatan = fields.String()
+    permasalahan = fields.String()
+    bidang = fields.String()
+    bidang_nama = fields.String()
+    sumber = fields.String()
+    lokasi = fields.List(fields.String(), metadata={"description": "Unit names, kecamatan first"})
+    jalan = fields.String(allow_none=True)
+    volume = fields.Decimal(as_string=True)
+    satuan = fields.String()
+    total = fields.Integer()
+    tahapan = fields.String()
+    tahapan_nama = fields.String()
+    status = fields.String()
+    status_nama = fields.String()
+    alasan = fields.String(allow_none=True)
+    perangkat_daerah = fields.String(allow_none=True)
+    sub_kegiatan_kode = fields.String(allow_none=True)
+    sub_kegiatan_nama = fields.String(allow_none=True)
+    harga_satuan = fields.Integer()
+    pagu = fields.Integer(allow_none=True)
+    anggaran_jumlah = fields.Integer(allow_none=True)
+    pengusul = fields.String(metadata={"description": "The proposer's name masked: S*** A*****"})
+    timeline = fields.List(fields.Nested(PublicStepSchema))

@@ -1,0 +1,182 @@
+"""The public portal's pages (/publik): no login, light pages, short public caching."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import (Blueprint, Response, make_response, redirect, render_template, request,
+                   session, stream_with_context, url_for)
+from sqlalchemy import select
+
+from ..accounts.models import PerangkatDaerah
+from ..extensions import db
+from ..i18n import LANGUAGES
+from ..paging import page_of
+from ..siklus.bridge import cycle_for
+from ..siklus.current import all_cycles, current_cycle
+from ..siklus.models import Siklus
+from ..tenancy.context import current_tenant_id, tenant_config
+from ..usulan.messages import STATUS_NAMES
+from ..usulan.models import Usulan
+from ..wilayah.models import Wilayah
+from . import opendata, queries, stats
+from .labels import BIDANG_LABELS, SUMBER_LABELS, tz_abbreviation
+from .privacy import mask_name
+
+bp = Blueprint("portal", __name__, url_prefix="/publik")
+#: Seconds a browser or proxy may reuse a public page: short, decisions show up soon.
+MAX_AGE = 300
+
+
+def public(view):
+    """Cacheable for a short while by anyone; the language cookie keeps copies apart (Vary)."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        response = make_response(view(*args, **kwargs))
+        if response.status_code == 200:
+            response.cache_control.public = True
+            response.cache_control.max_age = MAX_AGE
+        return response
+    return wrapper
+
+
+def _context(siklus, **extra) -> dict:
+    cycle = cycle_for(siklus) if siklus is not None else None
+    return dict(siklus=siklus, cycle=cycle, cycles=all_cycles(),
+                stages={s.key: s.name for s in cycle.stages} if cycle else {},
+                statuses=STATUS_NAMES, tz=tz_abbreviation(tenant_config().timezone), **extra)
+
+
+def not_found(message: str | None = None):
+    return make_response(render_template("portal/not_found.html", message=message), 404)
+
+
+@bp.get("/")
+@public
+def start():
+    siklus = current_cycle()
+    summary = stats.summarise(siklus, cycle_for(siklus)) if siklus else None
+    kecamatan, _villages = queries.units_for_filters()
+    return render_template("portal/start.html", summary=summary, kecamatan=kecamatan,
+                           agencies=queries.active_agencies(), **_context(siklus))
+
+
+@bp.get("/bahasa/<lang>")
+def language(lang: str):
+    """A link, not a form: public pages carry no session token. Only a preference changes."""
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    target = request.args.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("portal.start")
+    return redirect(target)
+
+
+@bp.get("/lacak")
+@public
+def track():
+    raw = request.args.get("kode", "")
+    if not raw.strip():
+        return redirect(url_for("portal.start"))
+    code = queries.normalise_code(raw)
+    usulan, sub_kegiatan = queries.find_by_code(code) if code else (None, None)
+    if usulan is None:
+        return not_found(raw.strip()[:40])
+    siklus = db.session.get(Siklus, usulan.siklus_id)
+    cycle = cycle_for(siklus)
+    return render_template(
+        "portal/track.html", usulan=usulan, steps=queries.timeline(usulan, cycle),
+        path=queries.location_path(usulan.lokasi_kode), proposer=mask_name(usulan.pengusul_nama),
+        sub_kegiatan=sub_kegiatan, bidang=BIDANG_LABELS,
+        sources=SUMBER_LABELS, **_context(siklus))
+
+
+@bp.get("/usulan")
+@public
+def browse():
+    siklus = current_cycle()
+    if siklus is None:
+        return not_found()
+    cycle = cycle_for(siklus)
+    filters = queries.browse_filters(cycle)
+    pagination = page_of(queries.browse_query(siklus, filters)
+                         .options(db.joinedload(Usulan.lokasi_wilayah),
+                                  db.joinedload(Usulan.perangkat_daerah))
+                         .order_by(Usulan.id.desc()))
+    kecamatan, villages = queries.units_for_filters()
+    return render_template("portal/browse.html", pagination=pagination, filters=filters,
+                           kecamatan=kecamatan, villages=villages,
+                           agencies=queries.active_agencies(), **_context(siklus))
+
+
+@bp.get("/wilayah/<kode>")
+@public
+def unit(kode: str):
+    siklus = current_cycle()
+    unit = db.session.scalar(select(Wilayah).where(Wilayah.tenant_id == current_tenant_id(),
+                                                   Wilayah.kode == kode[:40]))
+    if unit is None or siklus is None:
+        return not_found()
+    cycle = cycle_for(siklus)
+    where = queries.in_unit(unit.kode)
+    return render_template(
+        "portal/unit.html", unit=unit, path=queries.location_path(unit.kode),
+        summary=stats.summarise(siklus, cycle, where),
+        reasons=stats.rejection_reasons(siklus, where), children=stats.children_counts(siklus, unit),
+        filter_args={"kelurahan" if unit.tingkat > 1 else "kecamatan": unit.kode},
+        **_context(siklus))
+
+
+@bp.get("/pd/<kode>")
+@public
+def agency(kode: str):
+    siklus = current_cycle()
+    pd = db.session.scalar(select(PerangkatDaerah).where(
+        PerangkatDaerah.tenant_id == current_tenant_id(), PerangkatDaerah.kode == kode[:40]))
+    if pd is None or siklus is None:
+        return not_found()
+    cycle = cycle_for(siklus)
+    where = Usulan.perangkat_daerah_id == pd.id
+    return render_template(
+        "portal/agency.html", pd=pd, summary=stats.summarise(siklus, cycle, where),
+        reasons=stats.rejection_reasons(siklus, where), filter_args={"pd": pd.kode},
+        **_context(siklus))
+
+
+# ---- open data -------------------------------------------------------------------------------
+
+@bp.get("/data")
+@public
+def data():
+    siklus = current_cycle()
+    return render_template("portal/data.html", datasets=opendata.DATASETS, licence=opendata.LICENCE,
+                           licence_url=opendata.LICENCE_URL, **_context(siklus))
+
+
+@bp.get("/data/<int:tahun>/<dataset>.<fmt>")
+def download(tahun: int, dataset: str, fmt: str):
+    if dataset not in opendata.DATASETS or fmt not in ("csv", "json"):
+        return not_found()
+    siklus = db.session.scalar(select(Siklus).where(Siklus.tenant_id == current_tenant_id(),
+                                                    Siklus.tahun == tahun))
+    if siklus is None:
+        return not_found()
+    cycle = cycle_for(siklus)
+    columns = opendata.DATASETS[dataset]
+    rows = (opendata.usulan_rows if dataset == "usulan" else opendata.keputusan_rows)(siklus, cycle)
+    if fmt == "csv":
+        body, mimetype = opendata.csv_stream(columns, rows), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = opendata.json_stream(dataset, columns, rows, siklus), "application/json"
+    response = Response(stream_with_context(body), mimetype=mimetype)
+    name = f"{tenant_config().tracking_prefix.lower()}-{tahun}-{dataset}.{fmt}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Licence"] = opendata.LICENCE
+    response.cache_control.public = True
+    response.cache_control.max_age = MAX_AGE
+    return response
+
+
+@bp.errorhandler(404)
+def _not_found(error):
+    return not_found()
