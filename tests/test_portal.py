@@ -140,7 +140,7 @@ def test_tracking_page_shows_the_journey_by_office_and_no_personal_data(client, 
     assert "public" in response.headers["Cache-Control"] and "max-age=300" in response.headers["Cache-Control"]
     assert "Set-Cookie" not in response.headers  # nothing per visitor in a shared cached copy
     # who decided: units and agencies by name, Bappeda as Bappeda
-    for office in ("Lingkungan Lingkungan I", "Kelurahan Pasar Baru", "Kecamatan Medan Kota",
+    for office in ("Lingkungan I", "Kelurahan Pasar Baru", "Kecamatan Medan Kota",
                    "Dinas Pekerjaan Umum", "Bappeda"):
         assert office in page, office
     assert "Volume disesuaikan dengan survei dinas" in page  # the reason of the change

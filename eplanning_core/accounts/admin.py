@@ -63,7 +63,7 @@ def _export_users(query):
 
     def scope(user):
         if user.wilayah:
-            return f"{user.wilayah.kode} {config.level_name(user.wilayah.tingkat)} {user.wilayah.nama}"
+            return f"{user.wilayah.kode} {config.unit_label(user.wilayah.tingkat, user.wilayah.nama)}"
         if user.perangkat_daerah:
             return user.perangkat_daerah.nama
         return f"{_('Dapil')} {user.dapil}" if user.dapil else config.name

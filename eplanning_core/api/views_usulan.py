@@ -382,10 +382,10 @@ class Send(MethodView):
 
 # ---- history -------------------------------------------------------------------------------
 
-def _decider(level_name, unit, level, agency, role) -> str:
+def _decider(unit_label, unit, level, agency, role) -> str:
     from ..portal.labels import decider_label
 
-    return decider_label(level_name, unit, level, agency, role)
+    return decider_label(unit_label, unit, level, agency, role)
 
 
 @blp.route("/<int:usulan_id>/riwayat")
@@ -413,7 +413,7 @@ class History(MethodView):
             .order_by(Keputusan.id)).all()
         decisions = [{"tahapan": stage, "tahapan_nama": names.get(stage, stage), "keputusan": event,
                       "keputusan_nama": event_label(event), "alasan": reason,
-                      "oleh": _decider(config.level_name, unit, level, agency, role),
+                      "oleh": _decider(config.unit_label, unit, level, agency, role),
                       "oleh_nama": who, "waktu": at}
                      for stage, event, reason, at, who, unit, level, agency, role in rows]
         entries = db.session.scalars(tenant_select(AuditEntry).where(

@@ -204,7 +204,7 @@ def _units_progress(dash, units, sent, per_kec, now, kec_len) -> None:
     kecamatan = {kode: {"kode": kode, "nama": nama, "summary": Summary(), "stages": {},
                         "ceilings": {}} for kode, nama, level in units if level == 1}
     by_level: dict[int, list] = {}
-    names = {kode: f"{config.level_name(level)} {nama}" for kode, nama, level in units}
+    names = {kode: config.unit_label(level, nama) for kode, nama, level in units}
     for kode, _nama, level in units:
         by_level.setdefault(level, []).append(kode)
     for kec_code, stage_key, status, locked, closed, count, amount in per_kec:

@@ -406,7 +406,7 @@ class Story:
         config = current_app.extensions["eplanning.tenant"]
         if unit.tingkat == 3:
             return f"{unit.nama} {units[unit.kode.rsplit('.', 1)[0]].nama}"
-        return f"{config.level_name(unit.tingkat)} {unit.nama}"
+        return config.unit_label(unit.tingkat, unit.nama)
 
     def set_ceilings(self, units: dict[str, Wilayah]) -> None:
         rows = [{"wilayah_id": units[code].id, "jumlah": amount}

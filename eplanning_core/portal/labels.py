@@ -38,10 +38,13 @@ def tz_abbreviation(zone: str) -> str:
     return TIMEZONES.get(zone, zone)
 
 
-def decider_label(level_name, unit_name, unit_level, agency_name, role, dapil_name=None) -> str:
-    """Who decided, by office: the unit or agency of the decision, else the body the role is."""
+def decider_label(unit_label, unit_name, unit_level, agency_name, role, dapil_name=None) -> str:
+    """Who decided, by office: the unit or agency of the decision, else the body the role is.
+
+    ``unit_label`` is TenantConfig.unit_label (level name + unit name, without repeating it).
+    """
     if unit_name:
-        return f"{level_name(unit_level)} {unit_name}" if unit_level else unit_name
+        return unit_label(unit_level, unit_name) if unit_level else unit_name
     if agency_name:
         return agency_name
     if role == "bappeda":

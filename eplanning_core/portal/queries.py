@@ -92,7 +92,7 @@ def timeline(usulan: Usulan, cycle: workflow.Cycle) -> list[Step]:
                 label = f"{label} → {names.get(target, target)}"
         tone = "good" if event in GOOD_EVENTS else "bad" if event in BAD_EVENTS else ""
         steps.append(Step(names.get(stage, stage), event, label, reason,
-                          decider_label(config.level_name, unit, level, agency, role,
+                          decider_label(config.unit_label, unit, level, agency, role,
                                         dapil.name if dapil else None), at, tone))
     return steps
 

@@ -18,7 +18,7 @@ def unit_label(unit) -> str:
     """'Kelurahan Pasar Baru, Kecamatan Medan Kota': the unit and the units above it."""
     config, parts, node = tenant_config(), [], unit
     while node is not None:
-        parts.append(f"{config.level_name(node.tingkat)} {node.nama}")
+        parts.append(config.unit_label(node.tingkat, node.nama))
         node = node.parent
     return ", ".join(parts)
 

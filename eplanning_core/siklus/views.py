@@ -119,7 +119,7 @@ def holder_names(level, keys) -> dict[str, str]:
         return {}
     if isinstance(level, int):
         rows = db.session.scalars(tenant_select(Wilayah).where(Wilayah.kode.in_(keys)))
-        return {w.kode: f"{tenant_config().level_name(w.tingkat)} {w.nama}" for w in rows}
+        return {w.kode: tenant_config().unit_label(w.tingkat, w.nama) for w in rows}
     ids = [int(k) for k in keys if k.isdigit()]
     model = PerangkatDaerah if level in AGENCY_LEVELS else User
     return {str(r.id): r.nama for r in db.session.scalars(tenant_select(model).where(model.id.in_(ids)))}

@@ -59,6 +59,11 @@ class TenantConfig:
         """Name of hierarchy level 1..3 (e.g. 2 -> 'Kelurahan' or 'Nagari')."""
         return self.levels[tingkat - 1]
 
+    def unit_label(self, tingkat: int, nama: str) -> str:
+        """'Kelurahan Pasar Baru', but 'Lingkungan I' (not 'Lingkungan Lingkungan I')."""
+        level = self.level_name(tingkat)
+        return nama if nama.lower().startswith(level.lower() + " ") else f"{level} {nama}"
+
     def dapil_by_code(self, code: str) -> Dapil | None:
         return next((d for d in self.dapil if d.code == code), None)
 

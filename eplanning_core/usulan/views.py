@@ -54,7 +54,7 @@ def holder_name(cycle: workflow.Cycle, stage_key: str):
             return "—"
         if isinstance(level, int):
             unit = db.session.scalar(tenant_select(Wilayah).where(Wilayah.kode == str(holder)))
-            return f"{tenant_config().level_name(unit.tingkat)} {unit.nama}" if unit else str(holder)
+            return tenant_config().unit_label(unit.tingkat, unit.nama) if unit else str(holder)
         model = PerangkatDaerah if level in ("pd", "bappeda") else User
         row = db.session.get(model, int(holder)) if str(holder).isdigit() else None
         return row.nama if row is not None and row.tenant_id == current_tenant_id() else str(holder)
@@ -276,7 +276,7 @@ def _location_choices():
         query = query.where(Wilayah.tingkat <= 2)
     units = db.session.scalars(query.order_by(Wilayah.kode).limit(3000)).all()
     config = tenant_config()
-    return [(str(u.id), f"{u.kode} · {config.level_name(u.tingkat)} {u.nama}") for u in units]
+    return [(str(u.id), f"{u.kode} · {config.unit_label(u.tingkat, u.nama)}") for u in units]
 
 
 def _fill_form_choices(form: UsulanForm, cycle, stages):
