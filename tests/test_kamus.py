@@ -400,7 +400,7 @@ def test_nomenklatur_lookup_finds_sub_kegiatan_by_either_code_form(as_user, nome
     for typed in ("1.03.10.2.01.05", "1.03.10.2.01.0005"):
         found = client.get(f"/kamus/nomenklatur/cari?q={typed}&tingkat=sub_kegiatan").json["items"]
         assert [(n["kode"], n["nama"], n["tingkat"]) for n in found] == [
-            ("1.03.10.2.01.0005", "Pembangunan Jalan", "sub_kegiatan")]
+            ("1.03.10.2.01.0005", "Jalan baru kabupaten/kota (data uji)", "sub_kegiatan")]
     only_subs = client.get("/kamus/nomenklatur/cari?q=1.03&tingkat=sub_kegiatan").json["items"]
     assert only_subs and all(n["tingkat"] == "sub_kegiatan" for n in only_subs)
     assert len(client.get("/kamus/nomenklatur/cari").json["items"]) <= 20
