@@ -9,7 +9,6 @@ from html.parser import HTMLParser
 
 import pytest
 from conftest import PASSWORD, browser, csrf_token, login
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from eplanning_core.accounts.models import PerangkatDaerah, Role, User

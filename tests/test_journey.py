@@ -24,7 +24,7 @@ def _act(usulan, user, action, **kw):
 
 
 def test_a_proposal_travels_from_the_lingkungan_to_the_budget(siklus, region, clock):
-    users, units = region["users"], region["units"]
+    users = region["users"]
     usulan = _create(siklus, region)
     assert usulan.kode_lacak == f"MDN-2027-{usulan.id:06d}"
     assert usulan.total == 150 * 450_000

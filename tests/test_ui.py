@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from conftest import PASSWORD, TENANTS_DIR, browser, csrf_token, login, make_app
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from eplanning_core.accounts.models import User

@@ -5,7 +5,6 @@ import re
 from conftest import csrf_token, post_form
 
 from eplanning_core.extensions import db
-from eplanning_core.usulan import operations as ops
 from eplanning_core.usulan.models import Usulan
 
 ROAD = {"bidang": "fisik_prasarana", "permasalahan": "Jalan berlubang dan tergenang saat hujan",

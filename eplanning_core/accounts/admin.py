@@ -15,7 +15,7 @@ from ..tenancy.context import current_tenant_id, tenant_config, tenant_get, tena
 from ..audit.models import AuditEntry
 from . import operations
 from .forms import PerangkatDaerahForm, UserForm
-from .models import PerangkatDaerah, Role, User
+from .models import PerangkatDaerah, User
 from .scope import role_names
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -41,10 +41,11 @@ from ..kamus.importer import CODE_SHAPES, ImportProblem, normalize_sub_kegiatan
 from ..money import parse_rupiah
 from ..siklus.bridge import STATE_COLUMNS, actor_for, cycle_for, now_utc, state_of
 from ..siklus.models import Siklus
+from ..usulan.operations import record_many
 from ..siklus.rkpd import ANGGARAN_KIND, stage_of_kind
 from ..timeutil import utcnow
 from ..usulan.messages import refusal_message
-from ..usulan.models import Keputusan, Usulan
+from ..usulan.models import Usulan
 from .models import AnggaranBaris, AnggaranImpor
 
 REQUIRED = ("external_id", "perangkat_daerah", "sub_kegiatan", "uraian", "jumlah")
@@ -430,26 +431,16 @@ def _fund(siklus: Siklus, user, impor: AnggaranImpor, touched: set[int], result:
         result.problem(0, "stale", _l("Some planned items were changed by someone else meanwhile; nothing was "
                                       "written. Import the file again."))
         raise _Refused
-    decisions, history = [], []
-    reason = f"APBD {impor.id}: {impor.nama_berkas}"
-    for row, transition in transitions:
-        event = transition.event
-        decisions.append({"tenant_id": siklus.tenant_id, "usulan_id": row.id, "tahapan": stage.key,
-                          "keputusan": event.type, "alasan": None, "user_id": user.id, "user_nama": user.nama,
-                          "created_at": at})
-        history.append({"tenant_id": siklus.tenant_id, "created_at": at, "actor_id": user.id,
-                        "actor_name": user.nama, "action": f"usulan.{event.type}", "object_type": "usulan",
-                        "object_id": row.id, "reason": reason,
-                        "changes": {"status": [row.status, transition.changes["status"]],
-                                    "anggaran_jumlah": [row.anggaran_jumlah,
-                                                        transition.changes.get("funded_amount")]}})
-        if event.type == "didanai":
+    record_many(siklus.tenant_id, user, (
+        (row.id, stage.key, t.event.type,
+         {"status": [row.status, t.changes["status"]],
+          "anggaran_jumlah": [row.anggaran_jumlah, t.changes.get("funded_amount")]})
+        for row, t in transitions), reason=f"APBD {impor.id}: {impor.nama_berkas}")
+    for _row, transition in transitions:
+        if transition.event.type == "didanai":
             result.funded += 1
         else:
             result.not_funded += 1
-    for start in range(0, len(decisions), CHUNK):
-        _insert(Keputusan, decisions[start:start + CHUNK])
-        _insert(AuditEntry, history[start:start + CHUNK])
 
 
 def _insert(model, rows: list[dict]) -> None:

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from flask import Response, current_app, has_app_context
+from flask import Response, has_app_context
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE

@@ -11,16 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timezone
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import workflow
-from ..accounts.models import Role
-from ..audit.models import AuditEntry
 from ..audit.operations import record
 from ..extensions import db
-from ..timeutil import utcnow
 from ..usulan.models import Keputusan, Pengiriman, Usulan
+from ..usulan.operations import record_many
 from ..workflow.kinds import AGENCY_LEVELS
 from ..workflow.units import ancestor
 from .bridge import STATE_COLUMNS, actor_for, cycle_for, now_utc, state_of
@@ -217,16 +215,8 @@ def plan_send_all(siklus: Siklus, stage_key: str, user, holders=None) -> SendAll
     return result
 
 
-def _decider(user) -> dict:
-    return {"oleh_wilayah_id": user.wilayah_id if user.role == Role.OPERATOR.value else None,
-            "oleh_perangkat_daerah_id": user.perangkat_daerah_id
-            if user.role == Role.OPERATOR_PD.value else None}
-
-
 def _write_batches(siklus: Siklus, batches: list, user) -> bool:
     """Bulk-write the batches (not committed); False when a proposal moved meanwhile."""
-    at = utcnow()
-    decisions, history = [], []
     for batch in batches:
         forwarded = [t.proposal_id for t in batch.forwarded]
         kept = [t.proposal_id for t in batch.kept]
@@ -241,24 +231,15 @@ def _write_batches(siklus: Siklus, batches: list, user) -> bool:
                     .execution_options(synchronize_session=False))
                 if result.rowcount != len(chunk):
                     return False
-        for transition in batch.forwarded + batch.kept:
-            event = transition.event
-            decisions.append({"tenant_id": siklus.tenant_id, "usulan_id": event.proposal_id,
-                              "tahapan": event.stage_key, "keputusan": event.type, "alasan": None,
-                              "user_id": user.id, "user_nama": user.nama, "created_at": at,
-                              **_decider(user)})
-            history.append({"tenant_id": siklus.tenant_id, "created_at": at, "actor_id": user.id,
-                            "actor_name": user.nama, "action": f"usulan.{event.type}",
-                            "object_type": "usulan", "object_id": event.proposal_id, "reason": None,
-                            "changes": {"tahapan": [event.from_stage, event.to_stage],
-                                        "status": [event.from_status, event.to_status]}})
+        record_many(siklus.tenant_id, user, (
+            (t.event.proposal_id, t.event.stage_key, t.event.type,
+             {"tahapan": [t.event.from_stage, t.event.to_stage],
+              "status": [t.event.from_status, t.event.to_status]})
+            for t in batch.forwarded + batch.kept))
         db.session.add(Pengiriman(tenant_id=siklus.tenant_id, siklus_id=siklus.id,
                                   tahapan=batch.stage_key, ke_tahapan=batch.to_stage,
                                   holder=str(batch.holder), jumlah_usulan=len(forwarded),
                                   jumlah_tertahan=len(kept), total=batch.total, user_id=user.id))
-    for start in range(0, len(decisions), CHUNK):
-        db.session.execute(insert(Keputusan), decisions[start:start + CHUNK])
-        db.session.execute(insert(AuditEntry), history[start:start + CHUNK])
     return True
 
 
@@ -379,26 +360,16 @@ def record_budget(siklus: Siklus, user, rows: list[dict]) -> BudgetResult:
     if outcome.rowcount != len(params):
         db.session.rollback()
         return BudgetResult(False, errors={row.id: "stale" for row, _ in transitions})
-    at = utcnow()
-    decisions, history = [], []
-    for row, transition in transitions:
-        event = transition.event
-        decisions.append({"tenant_id": siklus.tenant_id, "usulan_id": row.id, "tahapan": stage.key,
-                          "keputusan": event.type, "alasan": None, "user_id": user.id,
-                          "user_nama": user.nama, "created_at": at, **_decider(user)})
-        history.append({"tenant_id": siklus.tenant_id, "created_at": at, "actor_id": user.id,
-                        "actor_name": user.nama, "action": f"usulan.{event.type}",
-                        "object_type": "usulan", "object_id": row.id, "reason": None,
-                        "changes": {"status": [row.status, transition.changes["status"]],
-                                    "anggaran_jumlah": [row.anggaran_jumlah,
-                                                        transition.changes.get("funded_amount")]}})
-        if event.type == "didanai":
+    record_many(siklus.tenant_id, user, (
+        (row.id, stage.key, t.event.type,
+         {"status": [row.status, t.changes["status"]],
+          "anggaran_jumlah": [row.anggaran_jumlah, t.changes.get("funded_amount")]})
+        for row, t in transitions))
+    for _row, transition in transitions:
+        if transition.event.type == "didanai":
             result.funded += 1
         else:
             result.not_funded += 1
-    for start in range(0, len(decisions), CHUNK):
-        db.session.execute(insert(Keputusan), decisions[start:start + CHUNK])
-        db.session.execute(insert(AuditEntry), history[start:start + CHUNK])
     record(tenant_id=siklus.tenant_id, actor=user, action="siklus.anggaran", obj=siklus,
            changes={"didanai": [None, result.funded], "tidak_didanai": [None, result.not_funded]})
     db.session.commit()

@@ -71,17 +71,39 @@ def already_sent(siklus: Siklus, stage_key: str, holder) -> bool:
 
 # ---- history ----------------------------------------------------------------------------------
 
-def _decider(user: User) -> dict:
+def decider_of(user: User) -> dict:
     return {"oleh_wilayah_id": user.wilayah_id if user.role == Role.OPERATOR.value else None,
             "oleh_perangkat_daerah_id": user.perangkat_daerah_id
             if user.role == Role.OPERATOR_PD.value else None}
+
+
+def record_many(tenant_id: int, user: User, entries, *, reason: str | None = None) -> int:
+    """Decision records and history entries of many proposals at once (bulk paths), not committed.
+
+    ``entries``: (usulan_id, stage_key, event_type, changes) for each proposal. The one place
+    bulk operations write history, as ``_history`` is for single ones.
+    """
+    at, decider = utcnow(), decider_of(user)
+    decisions, history = [], []
+    for usulan_id, stage_key, event_type, changes in entries:
+        decisions.append({"tenant_id": tenant_id, "usulan_id": usulan_id, "tahapan": stage_key,
+                          "keputusan": event_type, "alasan": None, "user_id": user.id,
+                          "user_nama": user.nama, "created_at": at, **decider})
+        history.append({"tenant_id": tenant_id, "created_at": at, "actor_id": user.id,
+                        "actor_name": user.nama, "action": f"usulan.{event_type}",
+                        "object_type": "usulan", "object_id": usulan_id, "reason": reason,
+                        "changes": changes})
+    for start in range(0, len(decisions), CHUNK):
+        db.session.execute(insert(Keputusan.__table__), decisions[start:start + CHUNK])
+        db.session.execute(insert(AuditEntry.__table__), history[start:start + CHUNK])
+    return len(decisions)
 
 
 def _history(usulan: Usulan, event: workflow.HistoryEvent, user: User, changes: dict) -> None:
     if event.type in TIMELINE_EVENTS:
         db.session.add(Keputusan(tenant_id=usulan.tenant_id, usulan_id=usulan.id, tahapan=event.stage_key,
                                  keputusan=event.type, alasan=event.reason, user_id=user.id,
-                                 user_nama=user.nama, **_decider(user)))
+                                 user_nama=user.nama, **decider_of(user)))
     record(tenant_id=usulan.tenant_id, actor=user, action=f"usulan.{event.type}", obj=usulan,
            changes=changes, reason=event.reason)
 
@@ -209,22 +231,10 @@ def send(siklus: Siklus, stage_key: str, holder, user: User, *, to_stage: str | 
             db.session.execute(update(Usulan).where(Usulan.id.in_(ids[start:start + CHUNK]))
                                .values(version=Usulan.version + 1, **values)
                                .execution_options(synchronize_session=False))
-    at = utcnow()
-    decider = _decider(user)
-    decisions, history = [], []
-    for transition in batch.forwarded + batch.kept:
-        event = transition.event
-        decisions.append({"tenant_id": siklus.tenant_id, "usulan_id": event.proposal_id,
-                          "tahapan": event.stage_key, "keputusan": event.type, "alasan": None,
-                          "user_id": user.id, "user_nama": user.nama, "created_at": at, **decider})
-        history.append({"tenant_id": siklus.tenant_id, "created_at": at, "actor_id": user.id,
-                        "actor_name": user.nama, "action": f"usulan.{event.type}",
-                        "object_type": "usulan", "object_id": event.proposal_id, "reason": None,
-                        "changes": {"tahapan": [event.from_stage, event.to_stage],
-                                    "status": [event.from_status, event.to_status]}})
-    if decisions:
-        db.session.execute(insert(Keputusan), decisions)
-        db.session.execute(insert(AuditEntry), history)
+    record_many(siklus.tenant_id, user, (
+        (t.event.proposal_id, t.event.stage_key, t.event.type,
+         {"tahapan": [t.event.from_stage, t.event.to_stage], "status": [t.event.from_status, t.event.to_status]})
+        for t in batch.forwarded + batch.kept))
     db.session.add(Pengiriman(tenant_id=siklus.tenant_id, siklus_id=siklus.id, tahapan=stage_key,
                               ke_tahapan=batch.to_stage, holder=str(holder),
                               jumlah_usulan=len(forwarded), jumlah_tertahan=len(kept),
