@@ -34,6 +34,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_cli(app)
     _trust_proxies(app)
     security.init_app(app)
+    from . import compression
+
+    compression.init_app(app)  # gzip for CSS/JS: a first visit well under 150 KB
     return app
 
 
@@ -58,12 +61,16 @@ def _init_extensions(app: Flask) -> None:
     from .accounts import auth
 
     db.init_app(app)
+    from .tenancy import rls
+
+    rls.init_app(app)  # PostgreSQL: every transaction knows its region (row level security)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     bootstrap.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
     login_manager.init_app(app)
     auth.configure_login(login_manager)
+    auth.init_app(app)  # login rate limits, server-side sessions checked first, 403 log
     i18n.init_app(app)
 
 
@@ -117,10 +124,14 @@ def _register_error_pages(app: Flask) -> None:
         app.register_error_handler(code, page(code))
     app.register_error_handler(CSRFError, lambda e: (render_template(
         "error.html", code=400, error=e, csrf=True), 400))
+    from . import database_errors
+
+    database_errors.init_app(app)  # a lost database connection: 503 "nothing was saved, try again"
 
 
 def _register_cli(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .audit.cli import audit_cli
     from .demo.cli import demo_command
     from .kamus.cli import kamus_cli
     from .tenancy.cli import tenants_cli
@@ -133,3 +144,11 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(kamus_cli)
     app.cli.add_command(tenants_cli)
     app.cli.add_command(upgrade_command)
+    app.cli.add_command(audit_cli)
+    from .backup.cli import backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    from .tenancy.approle import security_cli
+
+    app.cli.add_command(security_cli)

@@ -23,7 +23,11 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("DATABASE_URL", None, "str",
             "SQLAlchemy URL of the database. Default: SQLite file eplanning.sqlite in the "
-            "instance folder. Production: postgresql+psycopg://user@host/db."),
+            "instance folder. Production: postgresql+psycopg://user@host/db, as a role that owns "
+            "no table (see `eplanning security app-role`), so row level security holds."),
+    Setting("MIGRATE_DATABASE_URL", None, "str",
+            "PostgreSQL only: URL of the role that owns the tables, used by `eplanning upgrade`, "
+            "`eplanning db upgrade` and `eplanning security app-role`. Empty: DATABASE_URL."),
     Setting("TENANTS_DIR", None, "path",
             "Folder holding one sub-folder per region (tenant.toml, logo, unit lists). "
             "Default: ./tenants in the working directory."),
@@ -49,6 +53,28 @@ SETTINGS: tuple[Setting, ...] = (
             "name, or extends it as core/<name>. Checked by `eplanning upgrade`."),
     Setting("UPLOAD_MAX_IMAGE_BYTES", 5 * 1024 * 1024, "int", "Largest photo accepted (bytes)."),
     Setting("UPLOAD_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024, "int", "Largest PDF document accepted (bytes)."),
+    Setting("PG_BINDIR", None, "path",
+            "PostgreSQL only: folder of the pg_dump and pg_restore that `eplanning backup` and "
+            "`eplanning restore` use, e.g. /usr/lib/postgresql/16/bin. Empty: found on PATH."),
+    Setting("SESSION_IDLE_MINUTES", 30, "int",
+            "A login session without any request for this long ends; the person logs in again."),
+    Setting("SESSION_MAX_HOURS", 12, "int",
+            "A login session ends this long after the login, however active it is."),
+    Setting("REAUTH_MINUTES", 5, "int",
+            "How long a confirmed password counts before sensitive account changes (creating or "
+            "editing users, creating API tokens) ask for it again."),
+    Setting("PASSWORD_MIN_LENGTH", 10, "int",
+            "Shortest password accepted; common passwords and ones containing the username or "
+            "the region's name are refused too."),
+    Setting("RATELIMIT_ENABLED", True, "bool",
+            "Limit failed logins (per account and per client address). Never off on a live instance."),
+    Setting("RATELIMIT_STORAGE_URI", "memory://", "str",
+            "Where failed logins are counted (Flask-Limiter): memory:// counts per worker process; "
+            "with several workers or servers use redis://host:6379/0."),
+    Setting("LOGIN_LIMIT_ACCOUNT", "5 per minute;20 per hour", "str",
+            "Failed logins allowed per username (known or not), e.g. \"5 per minute;20 per hour\"."),
+    Setting("LOGIN_LIMIT_ADDRESS", "20 per minute;100 per hour", "str",
+            "Failed logins allowed per client address (behind a proxy: set PROXIES)."),
 )
 
 

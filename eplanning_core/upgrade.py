@@ -13,12 +13,13 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade as migrate_upgrade
 
 from . import __version__
-from .extensions import db
 from .overrides import check_overrides
 
 
 def current_revision() -> str | None:
-    with db.engine.connect() as connection:
+    from .tenancy.approle import owner_engine
+
+    with owner_engine() as engine, engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -33,6 +34,11 @@ def upgrade_command(strict: bool) -> None:
         click.echo(f"eplanning-core {__version__}: database already at {after}.")
     else:
         click.echo(f"eplanning-core {__version__}: database upgraded from {before or 'empty'} to {after}.")
+    from .tenancy.approle import regrant_after_upgrade
+
+    role = regrant_after_upgrade(current_app)
+    if role:
+        click.echo(f"Application role {role}: grants renewed on every table.")
     problems = check_overrides(current_app)
     for problem in problems:
         click.echo(f"template override out of date: {problem}", err=True)

@@ -5,6 +5,10 @@ Why this shape:
 * The type is decided by the file's first bytes, never by its name or the browser's
   mimetype, both of which the uploader controls. Images must also open in Pillow, so a
   script with a ``.jpg`` name, an SVG (which can carry scripts) or an HTML page is refused.
+* Images are re-encoded: only the pixels (turned upright by their EXIF orientation) and the
+  colour profile are kept. EXIF (the phone's GPS position of a citizen's house, its serial
+  number), XMP, comments and any bytes appended after the image are gone, and what is served
+  is a file Pillow wrote, not the uploader's.
 * Files live in ``<instance>/uploads/<tenant_id>/<2 hex>/<32 hex>.<ext>``: the name is
   random and the extension is the canonical one of the detected type, so no byte of the
   uploader's filename ever reaches a path. :func:`path_of` accepts only names of that exact
@@ -31,7 +35,7 @@ from pathlib import Path
 
 from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 DEFAULT_MAX_IMAGE_BYTES = 5 * 1024 * 1024
 DEFAULT_MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -176,6 +180,45 @@ def _check_image(path: Path, kind: _Type) -> None:
         raise UploadRefused("not_an_image") from None
 
 
+#: Modes each format can store; anything else is converted to RGB (or RGBA with alpha).
+_SAVE_MODES = {"JPEG": {"L", "RGB", "CMYK"}, "PNG": {"1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"},
+               "WEBP": {"RGB", "RGBA"}}
+_SAVE_OPTIONS = {"JPEG": {"quality": 90, "optimize": True}, "PNG": {"optimize": False},
+                 "WEBP": {"quality": 90, "method": 4}}
+
+
+def _reencode(source: Path, target, kind: _Type) -> None:
+    """Write the image's pixels, upright, with its colour profile and nothing else to ``target``.
+
+    Called after :func:`_check_image`, so the pixel count is known to be within the cap.
+    """
+    fmt = kind.pillow_format
+    try:
+        with Image.open(source, formats=[fmt]) as original:
+            original.load()
+            icc = original.info.get("icc_profile")
+            transparency = original.info.get("transparency")
+            try:
+                upright = ImageOps.exif_transpose(original) or original
+            except Exception:  # unreadable EXIF: keep the pixels as stored, drop the EXIF anyway
+                upright = original
+            # A fresh image: no info dict (EXIF, XMP, text chunks, comments) is carried along.
+            pixels = upright.copy()
+            pixels.info = {}
+        if pixels.mode not in _SAVE_MODES[fmt]:
+            has_alpha = "A" in pixels.getbands() or transparency is not None
+            pixels = pixels.convert("RGBA" if has_alpha and fmt != "JPEG" else "RGB")
+        options = dict(_SAVE_OPTIONS[fmt])
+        if icc:
+            options["icc_profile"] = icc
+        if pixels.mode == "P" and transparency is not None:
+            options["transparency"] = transparency
+        pixels.save(target, fmt, **options)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError,
+            IndexError, TypeError, KeyError, AttributeError):
+        raise UploadRefused("not_an_image") from None
+
+
 def _check_pdf(path: Path, size: int, head: bytes) -> None:
     with open(path, "rb") as handle:
         handle.seek(max(0, size - PDF_EOF_WINDOW))
@@ -184,11 +227,21 @@ def _check_pdf(path: Path, size: int, head: bytes) -> None:
         raise UploadRefused("broken_pdf")
 
 
+def _digest(path: Path):
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            size += len(chunk)
+            digest.update(chunk)
+    return digest, size
+
+
 def store_upload(file_storage, *, tenant_id: int, allowed=("image", "pdf")) -> StoredFile:
     """Check an uploaded file (werkzeug ``FileStorage``) by its content and store it.
 
     Raises :class:`UploadRefused` when the file is empty, too large, of a type not in
-    ``allowed`` (``"image"``: JPEG, PNG, WebP; ``"pdf"``), or damaged.
+    ``allowed`` (``"image"``: JPEG, PNG, WebP; ``"pdf"``), or damaged. Images are stored
+    re-encoded (see the module docstring); size and sha256 are those of the stored file.
     """
     allowed = (allowed,) if isinstance(allowed, str) else tuple(allowed)
     if not allowed or set(allowed) - set(KINDS):
@@ -232,6 +285,19 @@ def store_upload(file_storage, *, tenant_id: int, allowed=("image", "pdf")) -> S
             raise UploadRefused("too_large", {"limit": _megabytes(_limit(detected.kind))})
         if detected.kind == "image":
             _check_image(temp, detected)
+            fd, clean_name = tempfile.mkstemp(dir=directory, prefix=".upload-", suffix=".part")
+            clean = Path(clean_name)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    _reencode(temp, out, detected)
+                    out.flush()
+                    os.fsync(out.fileno())
+            except BaseException:
+                clean.unlink(missing_ok=True)
+                raise
+            temp.unlink()
+            temp = clean
+            digest, size = _digest(temp)
         else:
             _check_pdf(temp, size, head)
 

@@ -37,7 +37,11 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", skip_empty)
-    with _db().engine.connect() as connection:
+    from eplanning_core.tenancy.approle import owner_engine
+
+    # MIGRATE_DATABASE_URL: the owner of the tables; the application itself connects as a
+    # role that owns nothing (row level security, append-only audit).
+    with owner_engine(current_app) as engine, engine.connect() as connection:
         context.configure(connection=connection, target_metadata=_metadata(), **conf_args)
         with context.begin_transaction():
             context.run_migrations()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from eplanning_core import create_app
 from eplanning_core.extensions import db
@@ -24,6 +25,8 @@ DATA = Path(__file__).resolve().parent / "data"
 PG_SERVER = os.environ.get("EPLANNING_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ("sqlite", "postgresql")
+#: The `app` fixture on PostgreSQL connects as a non-owner role (see app_database_url).
+APP_ROLE = os.environ.get("EPLANNING_TEST_APP_ROLE", "").lower() in ("1", "true", "yes")
 PASSWORD = "kata-sandi-uji-123"
 
 _pg_problem: str | None = None
@@ -74,6 +77,11 @@ def postgres_url():
 def make_app(database_url: str, **overrides):
     config = {"TESTING": True, "DATABASE_URL": database_url, "TENANTS_DIR": str(TENANTS_DIR),
               "TENANT": "medan", "SECRET_KEY": "test-secret", "PAGE_SIZE": 25}
+    # Tests move the app clock by days after logging in, and log in and fail often: sessions
+    # never time out, passwords need no re-confirmation and failed logins are hardly limited,
+    # except in tests/test_sessions.py, which sets the real values.
+    config.update(SESSION_IDLE_MINUTES=10**8, SESSION_MAX_HOURS=10**6, REAUTH_MINUTES=10**8,
+                  LOGIN_LIMIT_ACCOUNT="1000 per minute", LOGIN_LIMIT_ADDRESS="1000 per minute")
     config.update(overrides)
     return create_app(config)
 
@@ -94,23 +102,75 @@ def database_url(request, tmp_path_factory):
     return url
 
 
-def _empty_all_tables():
-    """DELETE, children first: on the few rows a test makes, far faster than TRUNCATE."""
+def _empty_all_tables(owner_url: str | None = None):
+    """DELETE, children first: on the few rows a test makes, far faster than TRUNCATE.
+
+    On PostgreSQL the audit tables refuse DELETE (a trigger); triggers do not fire for a
+    superuser's session in replica mode, for this transaction only.
+    """
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as conn:
+    # owner_url: the app connected as the application role, which may not delete everything
+    engine = create_engine(owner_url, poolclass=NullPool) if owner_url else db.engine
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
         for table in tables:
             conn.execute(text(f'DELETE FROM "{table}"'))
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    app = make_app(database_url)
+def app(database_url, app_database_url, tmp_path):
+    app = make_app(app_database_url)
     app.instance_path = str(tmp_path)
     with app.app_context():
         yield app
         db.session.remove()
-        _empty_all_tables()
+        _empty_all_tables(database_url if app_database_url != database_url else None)
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app_database_url(database_url):
+    """What the `app` fixture connects as. PostgreSQL with EPLANNING_TEST_APP_ROLE=1: a role of
+    this run that owns nothing (row level security applies, as on a live instance)."""
+    if not APP_ROLE or not database_url.startswith("postgresql"):
+        yield database_url
+        return
+    from sqlalchemy.engine import make_url
+
+    from eplanning_core.tenancy.approle import grant_app_role
+
+    role = f"eplanning_app_{uuid.uuid4().hex[:10]}"
+    owner = create_engine(database_url, poolclass=NullPool)
+    with owner.begin() as conn:
+        grant_app_role(conn, role, PASSWORD)
+    yield make_url(database_url).set(username=role, password=PASSWORD).render_as_string(hide_password=False)
+    with owner.begin() as conn:  # roles are cluster-wide: gone with the run
+        conn.exec_driver_sql(f'DROP OWNED BY "{role}"')
+        conn.exec_driver_sql(f'DROP ROLE "{role}"')
+    owner.dispose()
+
+
+FAST_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+def cheap_password_hashing(monkeypatch) -> None:
+    """A cheap PBKDF2 instead of scrypt (slow on purpose) for tests that set many passwords.
+
+    Used by the modules that hash in nearly every test; test_admin checks the real method.
+    """
+    from werkzeug.security import generate_password_hash
+
+    from eplanning_core.accounts import models
+
+    monkeypatch.setattr(models, "generate_password_hash",
+                        lambda password: generate_password_hash(password, method=FAST_HASH_METHOD))
+
+
+def cheap_password_hash() -> str:
+    from werkzeug.security import generate_password_hash
+
+    return generate_password_hash(PASSWORD, method=FAST_HASH_METHOD)
 
 
 def browser(app):
@@ -186,6 +246,25 @@ def region(app, password_hash):
     db.session.add_all(users.values())
     db.session.commit()
     return {"units": units, "users": users, "agencies": {"pu": pupr, "dinkes": dinkes}}
+
+
+class HostClient:
+    """A test client whose requests all go to one host name, as a browser's would."""
+
+    def __init__(self, app, host):
+        self.client, self.host = app.test_client(), host
+
+    def get(self, path, **kw):
+        return self.client.get(f"http://{self.host}{path}", **kw)
+
+    def post(self, path, **kw):
+        return self.client.post(f"http://{self.host}{path}", **kw)
+
+    def get_cookie(self, *args, **kw):
+        return self.client.get_cookie(*args, **kw)
+
+    def set_cookie(self, *args, **kw):
+        return self.client.set_cookie(*args, **kw)
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

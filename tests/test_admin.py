@@ -8,7 +8,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import PASSWORD, browser, csrf_token, login
+from conftest import PASSWORD, browser, cheap_password_hash, cheap_password_hashing, csrf_token, login
 from sqlalchemy import func, select
 
 from eplanning_core.accounts.models import PerangkatDaerah, Role, User
@@ -17,34 +17,23 @@ from eplanning_core.extensions import db
 from eplanning_core.tenancy.models import Tenant
 from eplanning_core.wilayah.models import Wilayah
 
-NEW_PASSWORD = "sandi-baru-yang-panjang-1"
-
-
-
+# Not containing "baru", the username of new_user(): the password policy refuses that.
+NEW_PASSWORD = "sandi-anyar-yang-panjang-1"
 
 
 # ---- fast password hashing ---------------------------------------------------------------
 # scrypt takes ~0.1 s on purpose; these tests hash and check passwords in nearly every test.
 # They use a cheap PBKDF2 instead; test_passwords_are_stored_with_scrypt checks the real one.
 
-FAST_METHOD = "pbkdf2:sha256:1000"
-
-
 @pytest.fixture(scope="module")
 def password_hash():
     """Overrides conftest's: the region's accounts get a cheap hash of the same password."""
-    from werkzeug.security import generate_password_hash
-
-    return generate_password_hash(PASSWORD, method=FAST_METHOD)
+    return cheap_password_hash()
 
 
 @pytest.fixture(autouse=True)
 def fast_hashing(monkeypatch):
-    from eplanning_core.accounts import models
-    from werkzeug.security import generate_password_hash
-
-    monkeypatch.setattr(models, "generate_password_hash",
-                        lambda password: generate_password_hash(password, method=FAST_METHOD))
+    cheap_password_hashing(monkeypatch)
 
 
 # ---- helpers -----------------------------------------------------------------------------

@@ -203,12 +203,13 @@ def test_the_page_runs_the_same_queries_for_10_or_200_proposals(client, as_user,
         return out
     as_user("admin")
     add_rows(siklus, region, rows(10, 900000), start=900000)
+    client.get(URL)  # the first visit of a process also builds its caches (tenant, cycle)
     with count_queries() as small:
         assert client.get(URL).status_code == 200
     add_rows(siklus, region, rows(190, 901000), start=901000)
     with count_queries() as large:
         assert client.get(URL).status_code == 200
-    assert len(small) == len(large) <= 25, [s.split("\n")[0][:80] for s in large]
+    assert len(small) == len(large) <= 12, [s.split("\n")[0][:80] for s in large]
 
 
 def test_map_cells_are_merged_when_there_are_too_many():

@@ -28,6 +28,19 @@ IGNORED = shutil.ignore_patterns(".git", ".venv", "build", "dist", "instance", "
                                  "__pycache__", ".pytest_cache", ".hypothesis", "test-artifacts")
 
 
+def test_every_python_package_of_the_core_is_listed_in_setup_cfg():
+    """A package missing from setup.cfg works in the editable install and breaks the wheel."""
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    listed = set(config["options"]["packages"].split())
+    on_disk = {".".join(init.parent.relative_to(ROOT).parts)
+               for init in PACKAGE.rglob("__init__.py")
+               if "template" not in init.parts and "__pycache__" not in init.parts}
+    assert on_disk - listed == set()
+
+
 def test_installed_distribution_is_eplanning_core_with_its_console_script():
     import eplanning_core
     from eplanning_core.cli import main

@@ -9,7 +9,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, TENANTS_DIR, browser, csrf_token, login, make_app
+from conftest import (PASSWORD, TENANTS_DIR, browser, cheap_password_hash, cheap_password_hashing, csrf_token,
+                      login, make_app)
 from sqlalchemy import select
 
 from eplanning_core.accounts.models import User
@@ -55,20 +56,12 @@ def asset_urls(page: str) -> list[str]:
 @pytest.fixture(scope="module")
 def password_hash():
     """Overrides conftest's: the region's accounts get a cheap hash of the same password."""
-    from werkzeug.security import generate_password_hash
-
-    return generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+    return cheap_password_hash()
 
 
 @pytest.fixture(autouse=True)
 def fast_hashing(monkeypatch):
-    """The demo seed hashes seven passwords: a cheap PBKDF2 here instead of scrypt."""
-    from werkzeug.security import generate_password_hash
-
-    from eplanning_core.accounts import models
-
-    monkeypatch.setattr(models, "generate_password_hash",
-                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
+    cheap_password_hashing(monkeypatch)
 
 
 def region_app(tmp_path: Path, slug: str = "medan", edit=None, **config):

@@ -91,7 +91,11 @@ def test_data_of_the_previous_release_survives_the_upgrade(empty_database, tmp_p
             after = _snapshot(conn)
         # Every old row is still there, unchanged (the new role check admits the old roles).
         assert {t: len(r) for t, r in after.items()} == {t: len(r) for t, r in before.items()}
-        assert after["wilayah"] == before["wilayah"] and after["audit_entry"] == before["audit_entry"]
+        assert after["wilayah"] == before["wilayah"]
+        # The history keeps every entry as it was, now chained: seq, prev_hash, entry_hash follow.
+        assert [r[:10] for r in after["audit_entry"]] == before["audit_entry"]
+        verified = app.test_cli_runner().invoke(args=["audit", "verify"])
+        assert verified.exit_code == 0 and "OK: 3 entries" in verified.output, verified.output
         assert [r[:6] for r in after["user_account"]] == [r[:6] for r in before["user_account"]]
         again = app.test_cli_runner().invoke(args=["upgrade"])
         assert "already at" in again.output

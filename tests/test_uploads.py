@@ -78,12 +78,14 @@ def test_images_are_stored_under_a_generated_name(upload_app, fmt, mime, ext):
     assert stored.mime == mime
     assert stored.nama_simpan.endswith(ext) and len(stored.nama_simpan) == 32 + len(ext)
     assert stored.nama_asli == f"foto lokasi.{fmt.lower()}"
-    assert stored.ukuran == len(data)
     path = path_of(TENANT, stored.nama_simpan)
     assert path.parent.parent == Path(upload_app.instance_path) / "uploads" / str(TENANT)
     assert path.parent.name == stored.nama_simpan[:2]
-    assert path.read_bytes() == data
-    assert stored.sha256 == hashlib.sha256(data).hexdigest() == hashlib.sha256(path.read_bytes()).hexdigest()
+    # re-encoded: the same picture, and size and digest describe the stored file
+    with Image.open(path) as image:
+        assert (image.format, image.size) == (fmt, (4, 3))
+    assert stored.ukuran == path.stat().st_size
+    assert stored.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
     assert no_temp_files(upload_app)
 
 
@@ -289,3 +291,85 @@ def test_every_refusal_has_a_message(upload_app, code, params, expected):
 
 def test_refusal_messages_outside_a_request():
     assert refusal_message(UploadRefused("empty")) == "The file is empty."
+
+
+# ---- re-encoding: what the uploader's image carried besides pixels does not survive ----------
+
+def exif_with_gps(orientation=6):
+    exif = Image.Exif()
+    exif[0x0112] = orientation                                    # Orientation: rotate 90 CW
+    exif[0x010F] = "PhoneMaker"                                   # Make
+    exif[0xA431] = "SERIAL-12345"                                 # BodySerialNumber
+    exif[0x8825] = {1: "S", 2: (6.0, 12.0, 30.0), 3: "E", 4: (106.0, 49.0, 5.0)}   # GPS
+    return exif
+
+
+def photo_with_metadata(fmt, size=(40, 20)):
+    """A phone photo: EXIF with GPS and orientation, an ICC profile, and a comment or text."""
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    image = Image.new("RGB", size, "red")
+    image.paste((0, 0, 255), (0, 0, size[0] // 2, size[1]))       # left half blue: shows rotation
+    buffer = io.BytesIO()
+    options = {"exif": exif_with_gps().tobytes(), "icc_profile": icc}
+    if fmt == "JPEG":
+        options["comment"] = b"rumah Pak RT, Jl. Melati 5"
+    if fmt == "PNG":
+        from PIL.PngImagePlugin import PngInfo
+        info = PngInfo()
+        info.add_text("Comment", "rumah Pak RT, Jl. Melati 5")
+        options["pnginfo"] = info
+    image.save(buffer, fmt, **options)
+    return buffer.getvalue(), icc
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_exif_and_gps_are_stripped_the_picture_turned_upright_and_the_colour_profile_kept(upload_app, fmt):
+    data, icc = photo_with_metadata(fmt)
+    with Image.open(io.BytesIO(data)) as original:           # the fixture really carries it all
+        assert original.getexif().get_ifd(0x8825) and original.getexif()[0x0112] == 6
+    stored = store_upload(upload(data, "foto.jpg"), tenant_id=TENANT)
+    raw = path_of(TENANT, stored.nama_simpan).read_bytes()
+    for secret in (b"SERIAL-12345", b"PhoneMaker", b"Melati", b"Exif\x00\x00"):
+        assert secret not in raw
+    with Image.open(io.BytesIO(raw)) as image:
+        assert not image.getexif() and "exif" not in image.info
+        assert image.info.get("icc_profile") == icc
+        # orientation 6 applied: a 40x20 landscape with its blue half left is now 20x40,
+        # blue on top
+        assert image.size == (20, 40)
+        top, bottom = image.convert("RGB").getpixel((10, 2)), image.convert("RGB").getpixel((10, 37))
+        assert top[2] > 200 and top[0] < 60 and bottom[0] > 200 and bottom[2] < 60
+
+
+def test_bytes_appended_to_an_image_are_dropped(upload_app):
+    """A JPEG with a script or a zip glued to its end (a polyglot) is stored as pixels only."""
+    tail = b"<script>alert(1)</script>PK\x03\x04payload"
+    stored = store_upload(upload(image_bytes("JPEG", (16, 16)) + tail, "foto.jpg"), tenant_id=TENANT)
+    raw = path_of(TENANT, stored.nama_simpan).read_bytes()
+    assert b"<script>" not in raw and b"payload" not in raw
+    assert raw.endswith(b"\xff\xd9")
+
+
+@pytest.mark.parametrize("mode,fmt", [("P", "PNG"), ("LA", "PNG"), ("RGBA", "WEBP"), ("L", "JPEG"),
+                                      ("CMYK", "JPEG"), ("1", "PNG"), ("I;16", "PNG")])
+def test_unusual_modes_survive_re_encoding(upload_app, mode, fmt):
+    stored = store_upload(upload(image_bytes(fmt, (8, 8), mode=mode), "x"), tenant_id=TENANT)
+    with Image.open(path_of(TENANT, stored.nama_simpan)) as image:
+        assert image.format == fmt and image.size == (8, 8)
+
+
+def test_unicode_and_hostile_names_are_only_displayed_never_used_for_the_path(upload_app):
+    png = image_bytes("PNG")
+    names = {"Foto jalan Ñusantara 路.png": "Foto jalan Ñusantara 路.png",
+             "\u202egnp.exe": "gnp.exe",                       # right-to-left override removed
+             "..\x00/..\x00/passwd": "passwd",
+             "\x00" * 10: "berkas.png",
+             "ж" * 1000 + ".png": "ж" * 196 + ".png"}
+    for name, shown in names.items():
+        stored = store_upload(upload(png, name), tenant_id=TENANT)
+        assert stored.nama_asli == shown
+        assert len(stored.nama_simpan) == 36 and stored.nama_simpan[:32].isalnum()
+    files = sorted(p.name for p in (Path(upload_app.instance_path) / "uploads").rglob("*") if p.is_file())
+    assert len(files) == len(names) and all(len(name) == 36 for name in files)

@@ -6,14 +6,23 @@ from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import or_
 
+from ..conflicts import flash_conflict
 from ..extensions import db
+from ..ids import parse_id
 from ..paging import page_of
 from ..tenancy.context import current_tenant_id, tenant_config, tenant_get, tenant_select
 from ..audit.models import AuditEntry
 from . import operations
+from . import sessions
+from ..forms import Form
+from ..timeutil import utcnow
+from .auth import reauth_required
+from .credentials import end_sessions_by_admin
+from .events import OBJECT_TYPE as AUTH_EVENTS
 from .forms import PerangkatDaerahForm, UserForm
 from .models import PerangkatDaerah, User
 from .scope import role_names
@@ -107,21 +116,43 @@ def _save_user(user: User | None):
         if outcome.message == operations.STALE:
             flash(_("Someone else changed this account while you were editing. Nothing was saved; "
                     "the form shows the current values."), "danger")
+            flash_conflict(user, request.form.get("version"), form)
             return redirect(url_for("admin.edit_user", user_id=user.id))
         for name, message in outcome.errors.items():
             getattr(form, name).errors = list(getattr(form, name).errors) + [message]
     status = 422 if form.errors else 200
-    return render_template("admin/user_form.html", form=form, user=user), status
+    active = sessions.store().active(user.tenant_id, user.id, utcnow()) if user is not None else []
+    return render_template("admin/user_form.html", form=form, user=user, active_sessions=active,
+                           this_session=sessions.current()), status
+
+
+@bp.post("/pengguna/<int:user_id>/sesi")
+@admin_required
+def end_sessions(user_id: int):
+    """End one session of the account (``sesi``=its id) or all of them (``sesi``=all)."""
+    user = tenant_get(User, user_id) or abort(404)
+    form = Form()
+    if not form.validate_on_submit():
+        abort(400)
+    which = request.form.get("sesi", "all")
+    if which != "all" and parse_id(which) is None:  # "²" or beyond a database integer
+        abort(400)
+    count = end_sessions_by_admin(user, current_user, None if which == "all" else parse_id(which))
+    flash(ngettext("%(num)d session of %(name)s ended.", "%(num)d sessions of %(name)s ended.",
+                   count, name=user.username), "success")
+    return redirect(url_for("admin.edit_user", user_id=user.id)), 303
 
 
 @bp.route("/pengguna/baru", methods=["GET", "POST"])
 @admin_required
+@reauth_required
 def new_user():
     return _save_user(None)
 
 
 @bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
 @admin_required
+@reauth_required
 def edit_user(user_id: int):
     user = tenant_get(User, user_id) or abort(404)
     return _save_user(user)
@@ -131,8 +162,8 @@ def edit_user(user_id: int):
 @admin_required
 def user_history(user_id: int):
     user = tenant_get(User, user_id) or abort(404)
-    entries = page_of(tenant_select(AuditEntry).where(
-        AuditEntry.object_type == User.__tablename__, AuditEntry.object_id == user.id)
+    entries = page_of(tenant_select(AuditEntry).where(  # its changes and its logins, refusals
+        AuditEntry.object_type.in_((User.__tablename__, AUTH_EVENTS)), AuditEntry.object_id == user.id)
         .order_by(AuditEntry.id.desc()))
     return render_template("admin/history.html", subject=user.username, entries=entries,
                            back=url_for("admin.edit_user", user_id=user.id))
@@ -175,6 +206,7 @@ def _save_agency(pd: PerangkatDaerah | None):
         if outcome.message == operations.STALE:
             flash(_("Someone else changed this agency while you were editing. Nothing was saved; "
                     "the form shows the current values."), "danger")
+            flash_conflict(pd, request.form.get("version"), form)
             return redirect(url_for("admin.edit_agency", pd_id=pd.id))
         for name, message in outcome.errors.items():
             getattr(form, name).errors = list(getattr(form, name).errors) + [message]

@@ -26,7 +26,8 @@ class UserForm(Form):
     perangkat_daerah_id = SelectField(_l("Agency (for agency operators)"), coerce=str)
     dapil = SelectField(_l("Dapil (for DPRD members)"), coerce=str)
     aktif = BooleanField(_l("Active"), default=True)
-    password = PasswordField(_l("Password"), validators=[Optional(), Length(min=10, max=200)])
+    # Length and strength: passwords.problem(), the one policy for every way a password is set.
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)])
     password2 = PasswordField(_l("Repeat password"),
                               validators=[EqualTo("password", message=_l("Passwords do not match."))])
     version = HiddenField()
@@ -39,3 +40,14 @@ class PerangkatDaerahForm(Form):
     singkatan = StringField(_l("Short name"), validators=[Optional(), Length(max=40)])
     aktif = BooleanField(_l("Active"), default=True)
     version = HiddenField()
+
+
+class ReauthForm(Form):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
+
+
+class ChangePasswordForm(Form):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    password2 = PasswordField(_l("Repeat the new password"), validators=[
+        DataRequired(), EqualTo("password", message=_l("Passwords do not match."))])

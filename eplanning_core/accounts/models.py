@@ -90,3 +90,30 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == Role.BAPPEDA.value
+
+
+class LoginSession(db.Model):
+    """One login of one person in one browser, held on the server.
+
+    The signed Flask session cookie carries only a random token; its SHA-256 is stored here.
+    Logging out, an administrator, a disabled account or a changed password or role sets
+    ``ended_at``, and from then on a copied cookie opens nothing. See accounts/sessions.py.
+    """
+
+    __tablename__ = "login_session"
+    __table_args__ = (Index(None, "tenant_id", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Written at most once a minute (sessions.TOUCH_EVERY), not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the password was last given in this session (login or re-authentication).
+    reauth_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    #: logout, idle, expired, admin, disabled, password, role
+    end_reason: Mapped[str | None] = mapped_column(String(20))
+    ip: Mapped[str | None] = mapped_column(String(45))
+    user_agent: Mapped[str | None] = mapped_column(String(200))

@@ -9,8 +9,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..audit.operations import diff, record
+from ..conflicts import claim_version
 from ..extensions import db
 from ..wilayah.models import Wilayah
+from . import passwords
+from .credentials import end_sessions_after_change
 from .models import PerangkatDaerah, Role, User
 
 USER_FIELDS = ["username", "nama", "email", "role", "wilayah_id", "perangkat_daerah_id", "dapil", "aktif"]
@@ -46,10 +49,9 @@ def _scope_errors(tenant_id: int, values: dict, dapil_codes: set[str]) -> dict[s
     else:
         values["wilayah_id"] = None
     if role == Role.OPERATOR_PD.value:
-        try:
-            pd_id = int(values.get("perangkat_daerah_id") or 0)
-        except ValueError:
-            pd_id = 0
+        from ..ids import parse_id
+
+        pd_id = parse_id(values.get("perangkat_daerah_id")) or 0  # beyond a database integer: none
         values["perangkat_daerah_id"] = pd_id or None
         pd = db.session.get(PerangkatDaerah, pd_id) if pd_id else None
         if pd is None or pd.tenant_id != tenant_id:
@@ -84,6 +86,10 @@ def save_user(tenant_id: int, actor, values: dict, dapil_codes: set[str], *, use
         errors["username"] = _("This username is already taken.")
     if user is None and not password:
         errors["password"] = _("A new account needs a password.")
+    if password:
+        refused = passwords.problem(password, values["username"], passwords.region_name())
+        if refused:
+            errors["password"] = refused
     if user is not None and str(user.version) != str(expected_version):
         return Outcome(False, user, {}, STALE)
     if user is not None and user.id == getattr(actor, "id", None) and (
@@ -100,16 +106,19 @@ def save_user(tenant_id: int, actor, values: dict, dapil_codes: set[str], *, use
                changes={k: [None, v] for k, v in values.items()})
     else:
         changes = diff(user, USER_FIELDS, values)
+        if (changes or password) and not claim_version(user, expected_version):
+            db.session.rollback()                          # a concurrent save came first
+            return Outcome(False, user, {}, STALE)
         for key, value in values.items():
             setattr(user, key, value)
         if password:
             user.set_password(password)
             changes["password"] = ["***", "***"]  # dropped by record(); marks the reset below
         if changes:
-            user.version += 1
             action = "user.password" if set(changes) == {"password"} else "user.update"
             record(tenant_id=tenant_id, actor=actor, action=action, obj=user,
                    changes=changes, reason=_("password reset") if password else None)
+            end_sessions_after_change(user, actor, changes)
     db.session.commit()
     return Outcome(True, user)
 
@@ -136,9 +145,11 @@ def save_perangkat_daerah(tenant_id: int, actor, values: dict, *, pd: PerangkatD
     else:
         changes = diff(pd, PD_FIELDS, values)
         if changes:
+            if not claim_version(pd, expected_version):     # a concurrent save came first
+                db.session.rollback()
+                return Outcome(False, pd, {}, STALE)
             for key, value in values.items():
                 setattr(pd, key, value)
-            pd.version += 1
             record(tenant_id=tenant_id, actor=actor, action="perangkat_daerah.update", obj=pd,
                    changes=changes)
     db.session.commit()

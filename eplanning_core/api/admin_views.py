@@ -15,6 +15,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..accounts.admin import admin_required
+from ..accounts.auth import reauth_required
 from ..accounts.models import User
 from ..extensions import db
 from ..forms import Form
@@ -114,6 +115,7 @@ def _end_of_local_day(day) -> datetime:
 
 @bp.route("/baru", methods=["GET", "POST"])
 @admin_required
+@reauth_required
 def create():
     form = TokenForm()
     if form.validate_on_submit():

@@ -130,6 +130,7 @@ def authorize(scope: str = "read", user_only: bool = False, roles=None) -> ApiAc
     actor = resolve_token()
     if actor is None:
         raise unauthorized()
+    g.api_actor_refused = actor  # a 403 below is logged with who asked (accounts/events.py)
     if user_only and actor.user is None:
         raise ApiError(403, _("Only a user's own token may do this; client tokens may not."),
                        rule="user_token_required")

@@ -25,6 +25,8 @@ RULE_STATUS = {
     "unknown_stage": 422, "invalid_extension": 422, "stage_skip": 422,
     # 401: who is calling is not established
     "token_invalid": 401, "credentials_invalid": 401, "account_disabled": 401,
+    # 429: too many failed logins for this username or address (accounts/throttle.py)
+    "rate_limited": 429,
 }
 
 

@@ -74,6 +74,13 @@ class Text(fields.String):
         return text
 
 
+class DecimalString(fields.Decimal):
+    """A decimal sent as a JSON string ("12.50"), and documented as one (not as a number)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(as_string=True, **kwargs)
+
+
 class LocalDateTime(fields.DateTime):
     """Stored naive UTC, shown in the region's time zone with its offset."""
 
@@ -217,15 +224,15 @@ class UsulanSchema(ma.Schema):
     permasalahan = fields.String()
     usulan_kegiatan = fields.String()
     kamus_id = fields.Integer(allow_none=True)
-    volume = fields.Decimal(as_string=True)
+    volume = DecimalString()
     satuan = fields.String()
     harga_satuan = fields.Integer()
     total = fields.Integer()
     lokasi = fields.Nested(UnitRefSchema, allow_none=True)
     jalan = fields.String(allow_none=True)
     lokasi_detail = fields.String(allow_none=True)
-    lat = fields.Decimal(as_string=True, allow_none=True)
-    lng = fields.Decimal(as_string=True, allow_none=True)
+    lat = DecimalString(allow_none=True)
+    lng = DecimalString(allow_none=True)
     pengusul_nama = fields.String(allow_none=True)
     perangkat_daerah = fields.Nested(UnitRefSchema, allow_none=True)
     dapil = fields.String(allow_none=True)
@@ -233,7 +240,7 @@ class UsulanSchema(ma.Schema):
     pagu = fields.Integer(allow_none=True)
     target = fields.String(allow_none=True)
     indikator = fields.String(allow_none=True)
-    skor = fields.Decimal(as_string=True, allow_none=True)
+    skor = DecimalString(allow_none=True)
     prioritas = fields.Integer(allow_none=True)
     survei_selesai = fields.Boolean()
     terkunci = fields.Boolean()
@@ -358,7 +365,7 @@ class PublicUsulanSchema(ma.Schema):
     sumber = fields.String()
     lokasi = fields.List(fields.String(), metadata={"description": "Unit names, kecamatan first"})
     jalan = fields.String(allow_none=True)
-    volume = fields.Decimal(as_string=True)
+    volume = DecimalString()
     satuan = fields.String()
     total = fields.Integer()
     tahapan = fields.String()

@@ -25,7 +25,8 @@ from werkzeug.routing import RoutingException
 from . import API_BLUEPRINTS
 from .auth import SECURITY_SCHEME
 from .errors import ApiError, field_errors
-from .schemas import MAX_ID, ErrorSchema
+from .openapi_errors import ErrorResponsesPlugin
+from .schemas import MAX_ID, DecimalString, ErrorSchema
 
 PREFIX = "/api/v1"
 
@@ -34,6 +35,8 @@ class EplanningApi(Api):
     """flask-smorest's Api without its app-wide JSON error handler (ours is path-based)."""
 
     ERROR_SCHEMA = ErrorSchema
+    #: No catch-all "default" answer: api/openapi_errors.py lists each error status.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self):
         pass
@@ -57,7 +60,9 @@ def init_api(app: Flask) -> Api:
         "info": {"description": "e-Perencanaan REST API: see docs/api.md. Errors are JSON "
                                "{message, errors, rule}; lists are paged (page, per_page <= 100)."},
         "servers": [{"url": "/"}],
+        "extra_plugins": [ErrorResponsesPlugin()],
     })
+    api.register_field(DecimalString, "string", "decimal")
     api.spec.components.security_scheme(SECURITY_SCHEME, {
         "type": "http", "scheme": "bearer",
         "description": "A client token created by Bappeda at /admin/token, or a user token "

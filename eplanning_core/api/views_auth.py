@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import Blueprint
-from sqlalchemy import func
 
-from ..accounts.models import User
-from ..extensions import db
-from ..tenancy.context import tenant_select
 from .auth import unauthorized
+from .errors import ApiError
 from .schemas import ErrorSchema, TokenRequestSchema, TokenSchema
 from .tokens import issue_user_token
 
 blp = Blueprint("api_auth", __name__, url_prefix="/auth", description="User tokens")
-
-
-@cache
-def _dummy_hash() -> str:
-    """Checked when the username is unknown, so that both failures take the same time."""
-    from werkzeug.security import generate_password_hash
-
-    return generate_password_hash("not-a-password")
 
 
 @blp.route("/token")
@@ -32,18 +19,24 @@ class Token(MethodView):
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
     @blp.alt_response(401, schema=ErrorSchema, description="Wrong username or password, or a disabled account")
+    @blp.alt_response(429, schema=ErrorSchema,
+                      description="Too many failed logins for this username or client address")
     def post(self, credentials):
         """A token acting as this user, with the user's own role and scope, valid for one hour."""
-        username = credentials["username"].strip().lower()
-        user = db.session.scalar(tenant_select(User).where(func.lower(User.username) == username))
-        if user is None:
-            from werkzeug.security import check_password_hash
+        from flask import g
 
-            check_password_hash(_dummy_hash(), credentials["password"])
+        from ..accounts.auth import attempt
+
+        username = credentials["username"].strip().lower()
+        user, refused = attempt(username, credentials["password"])  # counted, limited and logged
+        if refused == "throttled":
+            verdict = g.login_verdict
+            raise ApiError(429, _("Too many failed attempts. For your security, wait %(minutes)s "
+                                  "minutes and try again.", minutes=verdict.minutes),
+                           rule="rate_limited", headers={"Retry-After": str(verdict.retry_after)})
+        if refused == "wrong":
             raise unauthorized(_("Wrong username or password."), rule="credentials_invalid")
-        if not user.check_password(credentials["password"]):
-            raise unauthorized(_("Wrong username or password."), rule="credentials_invalid")
-        if not user.aktif:
+        if refused == "disabled":
             raise unauthorized(_("This account is disabled. Ask the Bappeda administrator."),
                                rule="account_disabled")
         result = issue_user_token(user)

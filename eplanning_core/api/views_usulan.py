@@ -262,9 +262,15 @@ def _decision_inputs(spec: workflow.ActionSpec, body: dict) -> dict:
     return given
 
 
-def _stale(usulan: Usulan) -> ApiError:
-    return ApiError(409, _("Someone else changed this proposal since you read it. Nothing was saved; "
-                           "read it again and decide again."), rule="stale", extra={"versi": usulan.version})
+def _stale(usulan: Usulan, seen_version=None) -> ApiError:
+    """409 with the current versi and, when the history has it, who changed what meanwhile."""
+    from ..conflicts import describe_conflict
+
+    message = _("Someone else changed this proposal since you read it. Nothing was saved; "
+                "read it again and decide again.")
+    changed = describe_conflict(usulan, seen_version) if seen_version is not None else None
+    return ApiError(409, f"{message} {changed}" if changed else message, rule="stale",
+                    extra={"versi": usulan.version})
 
 
 @blp.route("/<int:usulan_id>/keputusan")
@@ -283,7 +289,7 @@ class Decision(MethodView):
         actor = api_actor()
         usulan = _found(actor, usulan_id)
         if body["versi"] != usulan.version:
-            raise _stale(usulan)
+            raise _stale(usulan, body["versi"])
         siklus = db.session.get(Siklus, usulan.siklus_id)
         cycle = cycle_for(siklus)
         action = body["keputusan"]
@@ -300,7 +306,7 @@ class Decision(MethodView):
         outcome = ops.act(usulan, actor.user, action, expected_version=body["versi"], stage_key=stage_key,
                           reason=body.get("alasan"), inputs=inputs)
         if outcome.stale:
-            raise _stale(outcome.usulan)
+            raise _stale(outcome.usulan, body["versi"])
         if outcome.refusal:
             raise refusal_error(outcome.refusal, cycle, usulan.tahapan)
         if outcome.errors:

@@ -1,10 +1,15 @@
-"""AuditEntry: one append-only row per change of state."""
+"""AuditEntry: one append-only row per change of state, chained per region (see chain.py).
+
+AuditChainHead: the last (seq, hash) of each region's chain; its row is locked while a
+transaction appends, so that appends of one region happen one after the other.
+AuditCheckpoint: the published head of a day, which anyone can keep to detect a rewrite.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -14,7 +19,8 @@ from ..timeutil import utcnow
 class AuditEntry(db.Model):
     __tablename__ = "audit_entry"
     __table_args__ = (Index(None, "tenant_id", "object_type", "object_id"),
-                      Index(None, "tenant_id", "created_at"))
+                      Index(None, "tenant_id", "created_at"),
+                      UniqueConstraint("tenant_id", "seq"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
@@ -28,3 +34,30 @@ class AuditEntry(db.Model):
     reason: Mapped[str | None] = mapped_column(Text)
     #: Changed fields as {"field": [old, new]}; never passwords or password hashes.
     changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: Place in the region's chain: 1, 2, 3 ... without gaps.
+    seq: Mapped[int] = mapped_column(BigInteger)
+    #: entry_hash of the entry seq - 1 (64 zeros for the first).
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 (hex) of the canonical content, prev_hash and seq included.
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(db.Model):
+    __tablename__ = "audit_chain_head"
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(db.Model):
+    __tablename__ = "audit_checkpoint"
+    __table_args__ = (UniqueConstraint("tenant_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
+    #: The UTC day it was taken on.
+    day: Mapped[date] = mapped_column(Date)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

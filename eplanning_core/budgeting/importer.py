@@ -33,8 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import workflow
 from ..accounts.models import PerangkatDaerah
-from ..audit.models import AuditEntry
-from ..audit.operations import record
+from ..audit.operations import record, record_rows
 from ..exports.excel import read_table
 from ..extensions import db
 from ..kamus.importer import CODE_SHAPES, ImportProblem, normalize_sub_kegiatan
@@ -369,8 +368,7 @@ def _write(siklus: Siklus, user, lines: list[BudgetLine], result: ImportResult, 
                         **{f: bindparam(f"b_{f}") for f in LINE_FIELDS}), chunk)
         for entry in history:
             entry["reason"] = f"APBD {impor.id}: {impor.nama_berkas}"
-        for chunk in _chunks(history):
-            _insert(AuditEntry, chunk)
+        record_rows(siklus.tenant_id, history)
     _fund(siklus, user, impor, touched, result, at)
     record(tenant_id=siklus.tenant_id, actor=user,
            action="anggaran.impor_final" if result.final else "anggaran.impor", obj=impor,

@@ -29,7 +29,8 @@ TINGKAT_LABELS = {
 
 
 def whole_rupiah(form, field):
-    if not (field.data or "").strip():
+    # A posted form without this field keeps the item's stored integer: check it as text.
+    if not str(field.data if field.data is not None else "").strip():
         return
     try:
         parse_rupiah(field.data)

@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from ..accounts.models import PerangkatDaerah
 from ..accounts.operations import STALE, Outcome
 from ..audit.operations import diff, record
+from ..conflicts import claim_version
 from ..extensions import db
 from . import importer
 from .importer import (CODE_SHAPES, KAMUS_CODE, MAX_KAMUS_CODE, ImportReport, RupiahError,
@@ -104,9 +105,11 @@ def save_kamus(tenant_id: int, actor, values: dict, *, item: KamusUsulan | None 
     else:
         changes = diff(item, KAMUS_FIELDS, clean)
         if changes:
+            if not claim_version(item, expected_version):   # a concurrent save came first
+                db.session.rollback()
+                return Outcome(False, item, {}, STALE)
             for key, value in clean.items():
                 setattr(item, key, value)
-            item.version += 1
             record(tenant_id=tenant_id, actor=actor, action="kamus.update", obj=item, changes=changes)
     db.session.commit()
     return Outcome(True, item)
@@ -120,10 +123,12 @@ def set_kamus_aktif(tenant_id: int, actor, item: KamusUsulan, aktif: bool,
     if str(item.version) != str(expected_version):
         return Outcome(False, item, {}, STALE)
     if item.aktif != aktif:
+        if not claim_version(item, expected_version):
+            db.session.rollback()
+            return Outcome(False, item, {}, STALE)
         record(tenant_id=tenant_id, actor=actor, action="kamus.activate" if aktif else "kamus.deactivate",
                obj=item, changes={"aktif": [item.aktif, aktif]})
         item.aktif = aktif
-        item.version += 1
     db.session.commit()
     return Outcome(True, item)
 

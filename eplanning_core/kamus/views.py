@@ -16,6 +16,7 @@ from werkzeug.utils import secure_filename
 from ..accounts.admin import admin_required
 from ..accounts.models import PerangkatDaerah
 from ..audit.models import AuditEntry
+from ..conflicts import flash_conflict
 from ..exports.excel import Column, xlsx_response
 from ..extensions import db
 from ..money import format_rupiah
@@ -131,6 +132,7 @@ def _save_kamus(item: KamusUsulan | None):
         if outcome.message == operations.STALE:
             flash(_("Someone else changed this catalogue item while you were editing. Nothing was "
                     "saved; the form shows the current values."), "danger")
+            flash_conflict(item, request.form.get("version"), form)
             return redirect(url_for("kamus.edit", item_id=item.id))
         for name, message in outcome.errors.items():
             getattr(form, name).errors = list(getattr(form, name).errors) + [message]
@@ -164,6 +166,7 @@ def set_status(item_id: int):
     if outcome.message == operations.STALE:
         flash(_("Someone else changed this catalogue item while you were editing. Nothing was "
                 "saved; the form shows the current values."), "danger")
+        flash_conflict(item, form.version.data)
         return redirect(url_for("kamus.edit", item_id=item.id))
     flash(_("Catalogue item %(kode)s is active again.", kode=item.kode) if aktif else
           _("Catalogue item %(kode)s is deactivated: new proposals cannot choose it.", kode=item.kode),

@@ -95,6 +95,14 @@ KEPUTUSAN_COLUMNS = (
 
 DATASETS = {"usulan": USULAN_COLUMNS, "keputusan": KEPUTUSAN_COLUMNS}
 
+#: The published checkpoints of the audit trail (one file per region, not per cycle).
+CHECKPOINT_COLUMNS = (
+    Column("day", "date", _l("UTC day the checkpoint was taken.")),
+    Column("seq", "integer", _l("Number of history entries of the region up to then: the place of the latest entry in the chain.")),
+    Column("entry_hash", "text", _l("SHA-256 (hex) of that entry; it depends on every entry before it.")),
+    Column("taken_at", "datetime", _l("When the checkpoint was taken, ISO 8601 in UTC.")),
+)
+
 
 def _local(moment, zone: ZoneInfo) -> str | None:
     if moment is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import wraps
 
 from flask import (Blueprint, Response, make_response, redirect, render_template, request,
@@ -9,6 +10,7 @@ from flask import (Blueprint, Response, make_response, redirect, render_template
 from sqlalchemy import select
 
 from ..accounts.models import PerangkatDaerah
+from ..audit import checkpoints as audit_checkpoints
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..paging import page_of
@@ -54,6 +56,7 @@ def not_found(message: str | None = None):
 @bp.get("/")
 @public
 def start():
+    audit_checkpoints.ensure_today(current_tenant_id())  # the day's first visit, if cron has not
     siklus = current_cycle()
     summary = stats.summarise(siklus, cycle_for(siklus)) if siklus else None
     kecamatan, _villages = queries.units_for_filters()
@@ -150,6 +153,7 @@ def agency(kode: str):
 def data():
     siklus = current_cycle()
     return render_template("portal/data.html", datasets=opendata.DATASETS, licence=opendata.LICENCE,
+                           checkpoint_columns=opendata.CHECKPOINT_COLUMNS,
                            licence_url=opendata.LICENCE_URL, **_context(siklus))
 
 
@@ -170,6 +174,47 @@ def download(tahun: int, dataset: str, fmt: str):
         body, mimetype = opendata.json_stream(dataset, columns, rows, siklus), "application/json"
     response = Response(stream_with_context(body), mimetype=mimetype)
     name = f"{tenant_config().tracking_prefix.lower()}-{tahun}-{dataset}.{fmt}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Licence"] = opendata.LICENCE
+    response.cache_control.public = True
+    response.cache_control.max_age = MAX_AGE
+    return response
+
+
+# ---- the audit trail's published checkpoints ----------------------------------------------------
+
+CHECKPOINTS_SHOWN = 90
+
+
+@bp.get("/jejak-audit")
+@public
+def audit_trail():
+    audit_checkpoints.ensure_today(current_tenant_id())
+    shown = audit_checkpoints.published(current_tenant_id(), limit=CHECKPOINTS_SHOWN + 1)
+    return render_template("portal/audit.html", checkpoints=shown[:CHECKPOINTS_SHOWN],
+                           more=len(shown) > CHECKPOINTS_SHOWN, **_context(current_cycle()))
+
+
+@bp.get("/data/jejak-audit.<fmt>")
+def checkpoint_download(fmt: str):
+    """Every checkpoint of the region, oldest first: the file anyone keeps (see audit.html)."""
+    if fmt not in ("csv", "json"):
+        return not_found()
+    audit_checkpoints.ensure_today(current_tenant_id())
+    config = tenant_config()
+    columns = opendata.CHECKPOINT_COLUMNS
+    rows = audit_checkpoints.as_rows(audit_checkpoints.published(current_tenant_id()))
+    if fmt == "csv":
+        body, mimetype = "".join(opendata.csv_stream(columns, rows)), "text/csv; charset=utf-8"
+    else:
+        names = [c.name for c in columns]
+        body = json.dumps({"dataset": "audit_checkpoint", "region": config.name, "region_code": config.code,
+                           "tenant": config.slug, "hash": "sha256", "licence": opendata.LICENCE,
+                           "licence_url": opendata.LICENCE_URL, "columns": names,
+                           "data": [dict(zip(names, row)) for row in rows]}, ensure_ascii=False, indent=1)
+        mimetype = "application/json"
+    response = Response(body, mimetype=mimetype)
+    name = f"{config.tracking_prefix.lower()}-jejak-audit.{fmt}"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["X-Licence"] = opendata.LICENCE
     response.cache_control.public = True

@@ -11,6 +11,7 @@ from sqlalchemy import case, func, select
 
 from ..accounts.models import Role
 from ..accounts.scope import wilayah_clause
+from ..conflicts import flash_conflict
 from ..exports.excel import Column, local_naive, region_timezone, xlsx_response
 from ..exports.pdf import pdf_response
 from ..extensions import db
@@ -209,6 +210,9 @@ def save(stage_key: str, wilayah_id: int):
         return redirect(_detail_url(siklus, stage, unit)), 303
     if result.stale:
         flash(result.message, "danger")
+        current = ops.get_rapat(siklus, stage.key, unit)
+        if current is not None:
+            flash_conflict(current, form.version.data, form)
         return redirect(_detail_url(siklus, stage, unit)), 303
     if result.message:  # the window is closed: the page says so, with the window's dates
         return _detail_page(siklus, cycle, stage, unit, status=403)

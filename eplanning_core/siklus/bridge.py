@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import g
+from flask import current_app
 from sqlalchemy import select
 
 from .. import workflow
@@ -140,7 +140,7 @@ def _holder_value(holder: str | None):
     """Holders are unit codes (text) or agency/member ids (int), as the engine compares them."""
     if holder is None:
         return None
-    return int(holder) if holder.isdigit() else holder
+    return int(holder) if holder.isdecimal() else holder
 
 
 def _drop_dangling_next(stages: list[dict]) -> None:
@@ -150,13 +150,25 @@ def _drop_dangling_next(stages: list[dict]) -> None:
             stage.pop("next")
 
 
+#: Engine cycles kept per process; a stale key is never asked for again, so the oldest go.
+MAX_CACHED_CYCLES = 256
+
+
 def cycle_for(siklus: Siklus) -> workflow.Cycle:
-    """Built once per request and Siklus version."""
-    cache = g.setdefault("eplanning_cycles", {})
-    key = (siklus.id, siklus.version)
-    if key not in cache:
-        cache[key] = build_cycle(siklus)
-    return cache[key]
+    """Built once per process and Siklus version: pages skip the 3 queries of build_cycle.
+
+    Every change of a stage window, an extension or a ceiling bumps the Siklus version
+    (:mod:`.operations`), and a Cycle is immutable, so a cached one is never out of date.
+    """
+    cache = current_app.extensions.setdefault("eplanning.cycles", {})
+    key = (tenant_config().slug, siklus.id, siklus.version, siklus.tahun)
+    cycle = cache.get(key)
+    if cycle is None:
+        cycle = build_cycle(siklus)
+        if len(cache) >= MAX_CACHED_CYCLES:
+            cache.pop(next(iter(cache)))
+        cache[key] = cycle
+    return cycle
 
 
 def local_now(config=None) -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 from sqlalchemy import select
 
 from ..extensions import db
@@ -11,13 +11,20 @@ from .models import Siklus
 
 
 def all_cycles() -> list[Siklus]:
-    return db.session.scalars(select(Siklus).where(Siklus.tenant_id == current_tenant_id())
-                              .order_by(Siklus.tahun.desc())).all()
+    """The region's cycles, newest first: one query per request (a region has one a year)."""
+    cached = g.get("eplanning_all_cycles")
+    if cached is None or cached[0] != current_tenant_id():
+        rows = db.session.scalars(select(Siklus).where(Siklus.tenant_id == current_tenant_id())
+                                  .order_by(Siklus.tahun.desc())).all()
+        cached = g.eplanning_all_cycles = (current_tenant_id(), rows)
+    return cached[1]
 
 
 def current_cycle() -> Siklus | None:
+    """Picked from :func:`all_cycles`, so a page showing both runs one query."""
     wanted = request.args.get("siklus", type=int)
-    query = select(Siklus).where(Siklus.tenant_id == current_tenant_id())
+    cycles = all_cycles()
     if wanted:
-        return db.session.scalar(query.where(Siklus.id == wanted))
-    return db.session.scalar(query.order_by((Siklus.status == "berjalan").desc(), Siklus.tahun.desc()).limit(1))
+        return next((s for s in cycles if s.id == wanted), None)
+    running = [s for s in cycles if s.status == "berjalan"]
+    return (running or cycles or [None])[0]

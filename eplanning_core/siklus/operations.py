@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from .. import workflow
 from ..audit.operations import record
+from ..conflicts import claim_version
 from ..extensions import db
 from ..tenancy.context import tenant_config
 from ..tenancy.stages import stage_config_for_year
@@ -69,7 +70,9 @@ def reschedule(siklus: Siklus, tahapan: Tahapan, actor, *, dibuka: datetime, dit
             setattr(tahapan, name, value)
     if not changes:
         return Result(True, tahapan)
-    tahapan.version += 1
+    if not claim_version(tahapan, expected_version):   # a concurrent save came first
+        db.session.rollback()
+        return Result(False, errors={"_": "stale"})
     siklus.version += 1
     record(tenant_id=siklus.tenant_id, actor=actor, action="tahapan.jadwal", obj=tahapan,
            changes=changes, reason=alasan.strip())

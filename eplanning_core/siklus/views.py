@@ -25,6 +25,7 @@ from ..accounts.admin import admin_required
 from ..accounts.models import PerangkatDaerah, Role, User
 from ..exports.excel import Column, xlsx_response
 from ..extensions import db
+from ..ids import parse_id
 from ..money import format_rupiah, parse_rupiah
 from ..paging import page_of
 from ..tenancy.context import current_tenant_id, tenant_config, tenant_get, tenant_select
@@ -120,7 +121,7 @@ def holder_names(level, keys) -> dict[str, str]:
     if isinstance(level, int):
         rows = db.session.scalars(tenant_select(Wilayah).where(Wilayah.kode.in_(keys)))
         return {w.kode: tenant_config().unit_label(w.tingkat, w.nama) for w in rows}
-    ids = [int(k) for k in keys if k.isdigit()]
+    ids = [parse_id(k) for k in keys if parse_id(k)]
     model = PerangkatDaerah if level in AGENCY_LEVELS else User
     return {str(r.id): r.nama for r in db.session.scalars(tenant_select(model).where(model.id.in_(ids)))}
 
@@ -271,6 +272,9 @@ def reschedule(siklus_id: int, kunci: str):
             if result.errors.get("_") == "stale":
                 flash(_("Someone else changed the schedule of %(stage)s while you were looking at it. "
                         "Nothing was saved; the page shows the current window.", stage=row.nama), "danger")
+                from ..conflicts import flash_conflict
+
+                flash_conflict(row, form.version.data, form)
                 return redirect(url_for("siklus.schedule", siklus_id=siklus.id) + f"#tahap-{row.kunci}"), 303
             for code in result.errors.values():
                 name, message = RESCHEDULE_ERRORS.get(code, ("alasan", code))
@@ -403,7 +407,7 @@ def limits(siklus_id: int, kunci: str):
                     except ValueError:
                         errors.setdefault(r["key"], {})["jumlah"] = _("Whole rupiah, for example 1.250.000.")
                 if raw_k:
-                    if raw_k.isdigit() and int(raw_k) <= 100_000:
+                    if raw_k.isdecimal() and int(raw_k) <= 100_000:
                         kuota = int(raw_k)
                     else:
                         errors.setdefault(r["key"], {})["kuota"] = _("A whole number from 0.")
@@ -638,9 +642,9 @@ def _budget_rows() -> tuple[list[dict], dict[int, str], dict[int, dict]]:
     """The chosen outcomes from the form: (rows, errors per id, submitted values per id)."""
     rows, errors, values = [], {}, {}
     for raw_id in request.form.getlist("id")[:5000]:
-        if not raw_id.isdigit():
+        ident = parse_id(raw_id)
+        if ident is None:
             continue
-        ident = int(raw_id)
         choice = request.form.get(f"hasil-{ident}", "")
         raw = (request.form.get(f"jumlah-{ident}") or "").strip()[:40]
         values[ident] = {"hasil": choice, "jumlah": raw}

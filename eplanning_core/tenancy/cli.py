@@ -25,11 +25,12 @@ def list_tenants() -> None:
 
     hosts = current_app.extensions["eplanning.hosts"]
     for slug, config in all_tenants().items():
-        tenant = ensure_tenant_row(config)
-        users = db.session.scalar(select(func.count()).select_from(User).where(User.tenant_id == tenant.id))
+        with use_tenant(slug):  # PostgreSQL row level security shows one region at a time
+            tenant = ensure_tenant_row(config)
+            users = db.session.scalar(select(func.count()).select_from(User).where(User.tenant_id == tenant.id))
+            db.session.commit()
         names = ", ".join(sorted(h for h, s in hosts.items() if s == slug)) or "(default)"
         click.echo(f"{slug:<22} {config.code:<6} {config.name:<34} {names:<40} {users} accounts")
-    db.session.commit()
 
 
 @tenants_cli.command("create-admin")

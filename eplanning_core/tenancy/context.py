@@ -62,17 +62,27 @@ def use_tenant(slug: str):
     """Work on one region outside a request (command-line tools of a multi-region deployment)."""
     if slug not in current_app.extensions["eplanning.tenants"]:
         raise KeyError(slug)
+    from .rls import refresh_session_tenant
+
     previous = g.get("tenant_slug")
     g.tenant_slug = slug
     g.pop("tenant_id", None)
+    refresh_session_tenant()  # PostgreSQL row level security follows the region
+    failed = True
     try:
         yield tenant_config()
+        failed = False
     finally:
         g.pop("tenant_id", None)
         if previous is None:
             g.pop("tenant_slug", None)
         else:
             g.tenant_slug = previous
+        try:
+            refresh_session_tenant()
+        except Exception:
+            if not failed:
+                raise  # on the way out of an error the caller rolls back anyway
 
 
 def all_tenants() -> dict[str, TenantConfig]:
@@ -92,23 +102,37 @@ def ensure_tenant_row(config: TenantConfig) -> Tenant:
 
 
 def current_tenant_id() -> int:
-    if "tenant_id" not in g or g.get("tenant_id_slug") != tenant_config().slug:
-        tenant = ensure_tenant_row(tenant_config())
-        db.session.commit()
-        g.tenant_id = tenant.id
-        g.tenant_id_slug = tenant.slug
+    """The id of this region's tenant row: looked up once per process, not once per request.
+
+    A region's row is created on first use and never renamed to another slug, so its id is
+    kept in the application (``eplanning.tenant_ids``); that saves every page a query.
+    """
+    slug = tenant_config().slug
+    if "tenant_id" not in g or g.get("tenant_id_slug") != slug:
+        known = current_app.extensions.setdefault("eplanning.tenant_ids", {})
+        tenant_id = known.get(slug)
+        if tenant_id is None:
+            tenant = ensure_tenant_row(tenant_config())
+            tenant_id = tenant.id  # read before the commit expires it (no second query)
+            db.session.commit()
+            known[slug] = tenant_id
+        g.tenant_id = tenant_id
+        g.tenant_id_slug = slug
     return g.tenant_id
 
 
 def tenant_select(model):
-    """``select(model)`` limited to the current tenant: the start of every region query."""
-    return select(model).where(model.tenant_id == current_tenant_id())
+    """``select(model)`` limited to the current tenant: the start of every region query.
+    ``model`` may also be one of its columns (``Nomenklatur.id``): the filter is on its model."""
+    entity = getattr(model, "class_", model)
+    return select(model).where(entity.tenant_id == current_tenant_id())
 
 
 def tenant_get(model, ident):
     """One row of the current tenant by primary key, or None (never another region's row)."""
-    try:
-        ident = int(ident)
-    except (TypeError, ValueError):
+    from ..ids import parse_id
+
+    ident = parse_id(ident)  # text that names no row (or beyond a database integer): None
+    if ident is None:
         return None
     return db.session.scalar(tenant_select(model).where(model.id == ident))

@@ -95,7 +95,7 @@ def clean_content(values: dict, tenant_id: int) -> tuple[dict, dict[str, str]]:
 
 
 def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+    """An id from the form, 0 (no row) when it is none or beyond a database integer."""
+    from ..ids import parse_id
+
+    return parse_id(value) or 0

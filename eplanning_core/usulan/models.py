@@ -67,7 +67,9 @@ class Usulan(db.Model):
                         name="funded_has_amount"),
         Index(None, "tenant_id", "siklus_id", "tahapan", "status"),
         Index(None, "tenant_id", "siklus_id", "tahapan", "lokasi_kode"),
-        Index(None, "tenant_id", "siklus_id", "lokasi_kode"),
+        # text_pattern_ops: "everything in kecamatan X" (LIKE 'X.%') can use it whatever the
+        # database collation; a plain index on SQLite (migration 0007).
+        Index(None, "tenant_id", "siklus_id", "lokasi_kode", postgresql_ops={"lokasi_kode": "text_pattern_ops"}),
         Index(None, "tenant_id", "siklus_id", "perangkat_daerah_id", "tahapan"),
         Index(None, "tenant_id", "siklus_id", "dprd_user_id"),
         Index(None, "tenant_id", "siklus_id", "id"),

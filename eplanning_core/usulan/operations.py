@@ -11,8 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import workflow
 from ..accounts.models import Role, User
-from ..audit.models import AuditEntry
-from ..audit.operations import record
+from ..audit.operations import record, record_rows
 from ..extensions import db
 from ..money import total as money_total
 from ..siklus.bridge import STATE_COLUMNS, actor_for, cycle_for, now_utc, state_of, write_changes
@@ -89,13 +88,13 @@ def record_many(tenant_id: int, user: User, entries, *, reason: str | None = Non
         decisions.append({"tenant_id": tenant_id, "usulan_id": usulan_id, "tahapan": stage_key,
                           "keputusan": event_type, "alasan": None, "user_id": user.id,
                           "user_nama": user.nama, "created_at": at, **decider})
-        history.append({"tenant_id": tenant_id, "created_at": at, "actor_id": user.id,
+        history.append({"created_at": at, "actor_id": user.id,
                         "actor_name": user.nama, "action": f"usulan.{event_type}",
                         "object_type": "usulan", "object_id": usulan_id, "reason": reason,
                         "changes": changes})
     for start in range(0, len(decisions), CHUNK):
         db.session.execute(insert(Keputusan.__table__), decisions[start:start + CHUNK])
-        db.session.execute(insert(AuditEntry.__table__), history[start:start + CHUNK])
+    record_rows(tenant_id, history)  # chained and written by the audit package, at commit
     return len(decisions)
 
 

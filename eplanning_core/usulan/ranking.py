@@ -16,6 +16,7 @@ from .. import workflow
 from ..accounts.models import Role
 from ..exports.excel import Column, xlsx_response
 from ..extensions import db
+from ..ids import parse_id
 from ..forms import Form
 from ..kamus.models import KamusUsulan
 from ..siklus.bridge import actor_for, cycle_for, now_utc, state_of
@@ -76,7 +77,7 @@ def _versions() -> dict[int, str]:
     """The versions the user saw, posted as v-<id>."""
     out = {}
     for name, value in request.form.items():
-        if name.startswith("v-") and name[2:].isdigit():
+        if name.startswith("v-") and parse_id(name[2:]):
             out[int(name[2:])] = value
     return out
 
@@ -177,7 +178,7 @@ def score():
         if not any(raw.values()):
             continue
         posted[usulan.id] = raw
-        bad = next((c for c in criteria if not raw[c.key].isdigit()), None)
+        bad = next((c for c in criteria if not raw[c.key].isdecimal()), None)
         if bad is not None:
             errors[usulan.id] = [_("Give every criterion a whole number from 0 to %(max)s.", max=bad.max)]
             continue
@@ -201,7 +202,7 @@ def accept():
     raw_n = (request.form.get("n") or "").strip()
     limit = None
     if raw_n:
-        if not raw_n.isdigit() or not 1 <= int(raw_n) <= MAX_N:
+        if not raw_n.isdecimal() or not 1 <= int(raw_n) <= MAX_N:
             flash(_("A whole number from 1."), "danger")
             return _render(siklus, cycle, stage, unit, status=422)
         limit = int(raw_n)

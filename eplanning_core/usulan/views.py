@@ -12,7 +12,9 @@ from sqlalchemy import func, or_, select
 from .. import workflow
 from ..accounts.models import PerangkatDaerah, Role, User
 from ..audit.models import AuditEntry
+from ..conflicts import flash_conflict
 from ..extensions import db
+from ..ids import parse_id
 from ..kamus.models import KamusUsulan, Nomenklatur
 from ..money import parse_rupiah
 from ..paging import page_of
@@ -53,10 +55,12 @@ def holder_name(cycle: workflow.Cycle, stage_key: str):
         if holder is None:
             return "—"
         if isinstance(level, int):
-            unit = db.session.scalar(tenant_select(Wilayah).where(Wilayah.kode == str(holder)))
+            own = getattr(current_user, "wilayah", None)  # an operator's own unit: already loaded
+            unit = own if own is not None and own.kode == str(holder) else db.session.scalar(
+                tenant_select(Wilayah).where(Wilayah.kode == str(holder)))
             return tenant_config().unit_label(unit.tingkat, unit.nama) if unit else str(holder)
         model = PerangkatDaerah if level in ("pd", "bappeda") else User
-        row = db.session.get(model, int(holder)) if str(holder).isdigit() else None
+        row = db.session.get(model, parse_id(holder)) if parse_id(holder) else None
         return row.nama if row is not None and row.tenant_id == current_tenant_id() else str(holder)
     return name
 
@@ -163,7 +167,7 @@ def _action_inputs(action: workflow.ActionSpec, cycle, usulan) -> tuple[dict, di
             points = {}
             for criterion in cycle.criteria_for(usulan.tahapan):
                 value = form.get(f"points-{criterion.key}", "").strip()
-                if not value.isdigit() or not 0 <= int(value) <= criterion.max:
+                if not value.isdecimal() or not 0 <= int(value) <= criterion.max:
                     errors["points"] = _("Give every criterion a whole number from 0 to %(max)s.",
                                          max=criterion.max)
                     break
@@ -178,13 +182,13 @@ def _action_inputs(action: workflow.ActionSpec, cycle, usulan) -> tuple[dict, di
             except ValueError:
                 errors[name] = _("Whole rupiah, for example 1.250.000.")
         elif name in ("priority",):
-            if raw.isdigit() and 1 <= int(raw) <= 100000:
+            if raw.isdecimal() and 1 <= int(raw) <= 100000:
                 inputs[name] = int(raw)
             else:
                 errors[name] = _("A whole number from 1.")
         elif name == "agency_id":
             pd = db.session.scalar(tenant_select(PerangkatDaerah).where(
-                PerangkatDaerah.id == (int(raw) if raw.isdigit() else 0), PerangkatDaerah.aktif.is_(True)))
+                PerangkatDaerah.id == (parse_id(raw) or 0), PerangkatDaerah.aktif.is_(True)))
             if pd is None:
                 errors[name] = _("Choose an agency of this region.")
             else:
@@ -236,6 +240,7 @@ def act(usulan_id: int):
     elif outcome.stale:
         flash(_("Someone else changed this proposal while you were looking at it. Nothing was saved; "
                 "check the current state below and decide again."), "danger")
+        flash_conflict(outcome.usulan or usulan, form.version.data)
     elif outcome.refusal:
         flash(explain(outcome.refusal, cycle, usulan.tahapan), "danger")
     else:
@@ -294,7 +299,7 @@ def _content_from(form: UsulanForm) -> dict:
         "pengusul_telepon", "pengusul_nik")}
     if values["kamus_id"] and (not values["satuan"] or not values["harga_satuan"]):
         item = db.session.scalar(tenant_select(KamusUsulan).where(
-            KamusUsulan.id == (int(values["kamus_id"]) if str(values["kamus_id"]).isdigit() else 0)))
+            KamusUsulan.id == (parse_id(values["kamus_id"]) or 0)))
         if item is not None:
             values["satuan"] = values["satuan"] or item.satuan
             values["harga_satuan"] = values["harga_satuan"] or str(item.harga_satuan)
@@ -360,6 +365,7 @@ def edit(usulan_id: int):
         if outcome.stale:
             flash(_("Someone else changed this proposal while you were editing. Nothing was saved; "
                     "the form now shows the current values."), "danger")
+            flash_conflict(outcome.usulan or usulan, request.form.get("version"), form)
             return redirect(url_for("usulan.edit", usulan_id=usulan.id))
         if outcome.refusal:
             flash(explain(outcome.refusal, cycle, usulan.tahapan), "danger")
@@ -373,6 +379,7 @@ def edit(usulan_id: int):
 def _sendable(siklus: Siklus, cycle: workflow.Cycle) -> list[tuple]:
     """(stage, holder) pairs this user may send from: their own unit, agency or Pokir."""
     user, out = current_user, []
+    held = _holders_with_items(siklus, cycle) if user.role in (Role.BAPPEDA.value, Role.SETWAN.value) else {}
     for stage in cycle.stages:
         if not stage.spec.sends or stage.next is None:
             continue
@@ -385,19 +392,28 @@ def _sendable(siklus: Siklus, cycle: workflow.Cycle) -> list[tuple]:
         elif user.role in (Role.BAPPEDA.value, Role.SETWAN.value):
             if user.role == Role.SETWAN.value and stage.level != "dprd":
                 continue
-            holders = _holders_with_items(siklus, cycle, stage)
-            out += [(stage, h) for h in holders]
+            out += [(stage, h) for h in held.get(stage.key, [])]
     return out
 
 
-def _holders_with_items(siklus, cycle, stage) -> list:
-    """Holders of a stage that still hold undecided or unsent proposals (for Bappeda/Setwan)."""
-    base = select(Usulan).where(Usulan.tenant_id == siklus.tenant_id, Usulan.siklus_id == siklus.id,
-                                Usulan.tahapan == stage.key, Usulan.tertutup.is_(False))
-    if isinstance(stage.level, int):
-        return []  # units send their own batches
-    column = Usulan.dprd_user_id if stage.level == "dprd" else Usulan.perangkat_daerah_id
-    return [h for h in db.session.scalars(base.with_only_columns(column).distinct()) if h is not None]
+def _holders_with_items(siklus, cycle) -> dict[str, list]:
+    """Per agency/DPRD/Bappeda stage, the holders that still hold open proposals: one query.
+
+    Units send their own batches, so unit stages are not asked for.
+    """
+    keys = [s.key for s in cycle.stages if not isinstance(s.level, int) and s.spec.sends and s.next]
+    if not keys:
+        return {}
+    rows = db.session.execute(
+        select(Usulan.tahapan, Usulan.perangkat_daerah_id, Usulan.dprd_user_id).distinct()
+        .where(Usulan.tenant_id == siklus.tenant_id, Usulan.siklus_id == siklus.id,
+               Usulan.tahapan.in_(keys), Usulan.tertutup.is_(False)))
+    held: dict[str, set] = {}
+    for key, agency, member in rows:
+        holder = member if cycle.stage(key).level == "dprd" else agency
+        if holder is not None:
+            held.setdefault(key, set()).add(holder)
+    return {key: sorted(holders) for key, holders in held.items()}
 
 
 @bp.route("/kirim", methods=["GET", "POST"])
@@ -433,15 +449,17 @@ def send():
     checks = []
     for stage, holder in pairs:
         outcome = ops.send(siklus, stage.key, holder, current_user, dry_run=True)
-        blockers = [] if ops.already_sent(siklus, stage.key, holder) else send_blockers(siklus, stage.key, holder)
+        sent = ops.already_sent(siklus, stage.key, holder)
+        blockers = [] if sent else send_blockers(siklus, stage.key, holder)
         usage_count = db.session.scalar(select(func.count()).select_from(Usulan).where(
             Usulan.tenant_id == siklus.tenant_id, Usulan.siklus_id == siklus.id, Usulan.tahapan == stage.key,
             ops.holder_clause(cycle, stage.key, holder)))
         checks.append({"stage": stage, "holder": holder, "holder_name": holder_name(cycle, stage.key)(holder),
                        "batch": None if blockers else outcome.batch, "held": usage_count,
+                       "next_name": cycle.stage(outcome.batch.to_stage).name if outcome.batch else None,
                        "refusal": " ".join(([explain(outcome.refusal, cycle, stage.key)]
                                             if outcome.refusal else []) + blockers) or None,
-                       "sent": ops.already_sent(siklus, stage.key, holder)})
+                       "sent": sent})
     return render_template("usulan/send.html", siklus=siklus, checks=checks, form=form)
 
 

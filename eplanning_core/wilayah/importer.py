@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,9 +24,10 @@ from sqlalchemy import select
 from ..extensions import db
 from .models import DESA, KECAMATAN, LINGKUNGAN, Wilayah
 
-KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
-DESA_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
-LOWEST_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}\.[0-9A-Za-z]{1,6}$")
+# re.ASCII: "\d" is 0-9 only, not every script's digits ("١٢.٧١.٠١" is no Kemendagri code).
+KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$", re.ASCII)
+DESA_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", re.ASCII)
+LOWEST_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}\.[0-9A-Za-z]{1,6}$", re.ASCII)
 TINGKAT_WORDS = {"provinsi": 0, "kabupaten_kota": 0, "kecamatan": KECAMATAN, "desa_kelurahan": DESA}
 MAX_NAME = 120
 
@@ -77,15 +79,26 @@ def _read_csv(data: bytes | str, name: str, problems: list[ImportProblem]):
     data = data.lstrip("\ufeff")
     first = data.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(data), delimiter=delimiter)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    reader = csv.DictReader(io.StringIO(data, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    except csv.Error as error:
+        problems.append(ImportProblem(name, 1, f"is not a readable CSV file ({error})"))
+        return
     missing = [c for c in ("kode", "nama") if c not in header]
     if missing:
         problems.append(ImportProblem(name, 1, "the header must name the columns "
                                       f"kode,nama (missing: {', '.join(missing)})"))
         return
     reader.fieldnames = header
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # e.g. a stray carriage return inside a field
+            problems.append(ImportProblem(name, reader.line_num, f"is not a readable CSV line ({error})"))
+            return
         if None in row:
             problems.append(ImportProblem(name, reader.line_num, "has more values than the header has columns"))
             continue
@@ -156,6 +169,9 @@ def _name_ok(nama: str, file: str, line: int, problems: list[ImportProblem]) -> 
         return False
     if len(nama) > MAX_NAME:
         problems.append(ImportProblem(file, line, f"nama is longer than {MAX_NAME} characters"))
+        return False
+    if any(unicodedata.category(ch) == "Cc" for ch in nama):  # NUL, tabs, line breaks ...
+        problems.append(ImportProblem(file, line, "nama holds a control character (e.g. NUL or a line break)"))
         return False
     return True
 

@@ -17,6 +17,8 @@ class Wilayah(db.Model):
         CheckConstraint("tingkat IN (1, 2, 3)", name="tingkat_valid"),
         CheckConstraint("(tingkat = 1) = (parent_id IS NULL)", name="parent_below_kecamatan"),
         Index(None, "tenant_id", "tingkat", "kode"),
+        # A unit's subtree is a code prefix (LIKE 'X.%'): text_pattern_ops on PostgreSQL (0007).
+        Index("ix_wilayah_tenant_id_kode_pattern", "tenant_id", "kode", postgresql_ops={"kode": "text_pattern_ops"}),
         Index(None, "parent_id"),
     )
 

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import or_
 
 from ..accounts.scope import can_edit_wilayah, wilayah_clause
+from ..conflicts import flash_conflict
 from ..extensions import db
 from ..paging import page_of
 from ..tenancy.context import tenant_config, tenant_select
@@ -97,5 +98,6 @@ def edit_profile(unit_id: int):
             flash(_("Profile of %(unit)s saved.", unit=unit.nama), "success")
             return redirect(url_for("wilayah.detail", unit_id=unit.id))
         flash(result.message, "danger")
+        flash_conflict(unit, request.form.get("version"), form)
         form.version.data = str(unit.version)
     return render_template("wilayah/profil.html", unit=unit, form=form), 200 if not form.errors else 422

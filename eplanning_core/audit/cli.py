@@ -1,0 +1,87 @@
+"""``eplanning audit``: check the hash-chained history and publish its daily checkpoint.
+
+``verify`` walks each region's chain and names the first entry that was edited, deleted,
+inserted or reordered (exit code 1), or prints ``OK: N entries, head <hash>``. With
+``--checkpoints FILE`` (a saved copy of the portal's published checkpoints) it also detects a
+history rewritten from the start. ``checkpoint`` (run daily by cron) publishes today's head.
+"""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from ..extensions import db
+from ..tenancy.models import Tenant
+
+audit_cli = click.Group("audit", help="The tamper-evident history: verify it, publish its checkpoints.")
+
+
+def _as(tenant: Tenant):
+    """Work as the region (its row level security setting too), when this deployment serves it."""
+    from contextlib import nullcontext
+
+    from ..tenancy.context import all_tenants, use_tenant
+
+    db.session.commit()  # the next transaction starts as that region
+    return use_tenant(tenant.slug) if tenant.slug in all_tenants() else nullcontext()
+
+
+def _tenants(slug: str | None) -> list[Tenant]:
+    query = select(Tenant).order_by(Tenant.id)
+    tenants = list(db.session.scalars(query.where(Tenant.slug == slug) if slug else query))
+    if slug and not tenants:
+        raise click.ClickException(f"no region '{slug}' in this database")
+    return tenants
+
+
+@audit_cli.command("verify")
+@click.option("--tenant", "slug", help="Only this region (slug); default: every region.")
+@click.option("--checkpoints", "checkpoint_file", type=click.Path(exists=True, dir_okay=False),
+              help="A saved copy of the published checkpoints (JSON or CSV from the portal).")
+@with_appcontext
+def verify_command(slug: str | None, checkpoint_file: str | None) -> None:
+    """Walk each region's chain; exit code 1 and the first broken entry if it was tampered with."""
+    from flask import current_app
+
+    from .checkpoints import CheckpointFileError, load_file
+    from .verify import verify_tenant
+
+    saved = None
+    if checkpoint_file:
+        try:
+            named, saved = load_file(checkpoint_file)
+        except CheckpointFileError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if slug and named and named != slug:
+            raise click.ClickException(f"{checkpoint_file} holds the checkpoints of '{named}', not '{slug}'")
+        slug = slug or named or current_app.config["TENANT"]
+    tenants = _tenants(slug)
+    db.session.commit()  # the walk reads through its own connection and snapshot
+    broken = 0
+    for tenant in tenants:
+        walk = verify_tenant(tenant.id, saved)
+        if walk.problem is None:
+            click.echo(f"{tenant.slug}: OK: {walk.count} entries, head {walk.head[1]}")
+        else:
+            broken += 1
+            click.echo(f"{tenant.slug}: BROKEN after {walk.count} good entries: {walk.problem}")
+    if broken:
+        raise SystemExit(1)
+
+
+@audit_cli.command("checkpoint")
+@click.option("--tenant", "slug", help="Only this region (slug); default: every region.")
+@with_appcontext
+def checkpoint_command(slug: str | None) -> None:
+    """Publish today's chain head of each region (run daily, e.g. from cron)."""
+    from .checkpoints import take_checkpoint
+
+    for tenant in _tenants(slug):
+        with _as(tenant):
+            made = take_checkpoint(tenant.id)
+        if made is None:
+            click.echo(f"{tenant.slug}: no history yet, no checkpoint")
+        else:
+            click.echo(f"{tenant.slug}: {made.day.isoformat()} seq {made.seq} head {made.entry_hash}")
