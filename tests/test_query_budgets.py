@@ -89,9 +89,12 @@ def _measure(client, world, region, url, headers=None):
     url = url.format(id=world["usulan"].id, kode=world["kode"])
     first = client.get(url, headers=headers)
     assert first.status_code == 200, (url, first.status_code)
+    # Worst case: the Command Center's numbers computed, not taken from its cache (cache.py).
+    client.application.extensions.pop("eplanning.commandcenter", None)
     with count_queries() as small:
         client.get(url, headers=headers)
     _more(world, region)
+    client.application.extensions.pop("eplanning.commandcenter", None)
     with count_queries() as large:
         response = client.get(url, headers=headers)
     assert response.status_code == 200

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 
 from .. import workflow
 from ..accounts.models import PerangkatDaerah
@@ -97,26 +97,38 @@ def _funnel(cycle, per_stage_source) -> list:
     return [(s, reached[s.key]) for s in cycle.stages]
 
 
+@dataclass(frozen=True)
+class Reads:
+    """The results of the page's grouped queries: all that :func:`build` needs from the database."""
+
+    per_stage: list
+    units: list
+    agencies: list
+    sent: list
+    per_kec: list
+    per_pd: list
+    cells: list
+    pokir: tuple | None
+    budget_lines: list
+
+
 def build(siklus, cycle: workflow.Cycle) -> Dashboard:
+    """The dashboard now: the grouped reads (cached until the region's history moves on,
+    see cache.py) turned into numbers against the current time."""
+    from . import cache
+
+    reads = cache.reads(siklus, lambda: read(siklus, cycle))
     config = tenant_config()
-    tid, sid = siklus.tenant_id, siklus.id
     now = now_utc()
     rkpd_keys = rkpd_stage_keys(cycle)
-    base = (Usulan.tenant_id == tid, Usulan.siklus_id == sid)
 
     # 1. per stage, status, source: funnel, summary, Pokir share, KPK indicators
-    rows = db.session.execute(
-        select(Usulan.tahapan, Usulan.status, Usulan.terkunci, Usulan.sumber, func.count(),
-               func.sum(Usulan.total), func.sum(Usulan.pagu), func.sum(Usulan.anggaran_jumlah),
-               func.sum(_amount()))
-        .where(*base)
-        .group_by(Usulan.tahapan, Usulan.status, Usulan.terkunci, Usulan.sumber)).all()
     summary = Summary()
     per_stage_source: dict = {}
     share = {scope: {group: [0, 0] for group in ("musrenbang", "pokir", "other")}
              for scope in ("all", "rkpd")}
     rkpd_total = rkpd_outcome = 0
-    for stage_key, status, locked, source, count, total, pagu, funded, amount in rows:
+    for stage_key, status, locked, source, count, total, pagu, funded, amount in reads.per_stage:
         summary.add(stage_key, status, locked, count, total, pagu, funded, rkpd_keys)
         per_stage_source[(stage_key, source)] = per_stage_source.get((stage_key, source), 0) + count
         group = "pokir" if source == "pokir" else "musrenbang" if source in MUSRENBANG_SOURCES else "other"
@@ -134,22 +146,58 @@ def build(siklus, cycle: workflow.Cycle) -> Dashboard:
     dash.unit_stages = [s for s in cycle.stages if isinstance(s.level, int) and s.spec.sends]
     dash.agency_stages = [s for s in cycle.stages if s.level in AGENCY_LEVELS and s.spec.sends]
 
-    # 2. units and agencies (names), 3. the sends of the cycle
+    sent: dict[str, dict[str, int]] = {}
+    for stage_key, holder, total in reads.sent:
+        sent.setdefault(stage_key, {})[holder] = int(total or 0)
+    kec_len = len(config.code) + 3
+    _units_progress(dash, reads.units, sent, reads.per_kec, now, kec_len)
+    _agencies_progress(dash, reads.agencies, sent, reads.per_pd, now)
+    _schedule(dash, reads.units, sent, now)
+    dash.kpk = _kpk(cycle, reads, share, rkpd_total, rkpd_outcome)
+
+    dash.points = _coarsen([(float(a), float(b), status, int(n)) for a, b, status, n in reads.cells])
+    if dash.points:
+        lats = [p[0] for p in dash.points]
+        lngs = [p[1] for p in dash.points]
+        pad_lat = max((max(lats) - min(lats)) * 0.05, 0.005)
+        pad_lng = max((max(lngs) - min(lngs)) * 0.05, 0.005)
+        dash.bbox = (min(lats) - pad_lat, min(lngs) - pad_lng, max(lats) + pad_lat, max(lngs) + pad_lng)
+    return dash
+
+
+def read(siklus, cycle: workflow.Cycle) -> Reads:
+    """The grouped queries, whatever the number of proposals: the same handful every time."""
+    config = tenant_config()
+    tid, sid = siklus.tenant_id, siklus.id
+    base = (Usulan.tenant_id == tid, Usulan.siklus_id == sid)
+    # Pokir entered inside the entry window (the rest came after it, under an extension):
+    # counted in the same grouped query, per source.
+    pokir_stage = next((s for s in cycle.stages if s.kind == "pokir"), None)
+    early = literal(0)
+    if pokir_stage is not None:
+        deadline = localize(pokir_stage.entry_closes or pokir_stage.closes, cycle.timezone)
+        cutoff = deadline.astimezone(timezone.utc).replace(tzinfo=None)
+        early = case((Usulan.created_at < cutoff, 1), else_=0)
+    grouped = db.session.execute(
+        select(Usulan.tahapan, Usulan.status, Usulan.terkunci, Usulan.sumber, func.count(),
+               func.sum(Usulan.total), func.sum(Usulan.pagu), func.sum(Usulan.anggaran_jumlah),
+               func.sum(_amount()), func.sum(early))
+        .where(*base)
+        .group_by(Usulan.tahapan, Usulan.status, Usulan.terkunci, Usulan.sumber)).all()
+    per_stage = [tuple(row[:9]) for row in grouped]
+    pokir = None
+    if pokir_stage is not None:
+        pokir_rows = [row for row in grouped if row[3] == "pokir"]
+        pokir = (sum(int(row[9] or 0) for row in pokir_rows), sum(row[4] for row in pokir_rows))
     units = db.session.execute(select(Wilayah.kode, Wilayah.nama, Wilayah.tingkat)
                                .where(Wilayah.tenant_id == tid).order_by(Wilayah.kode)).all()
     agencies = db.session.execute(select(PerangkatDaerah.id, PerangkatDaerah.kode, PerangkatDaerah.nama,
                                          PerangkatDaerah.aktif)
                                   .where(PerangkatDaerah.tenant_id == tid)
                                   .order_by(PerangkatDaerah.nama)).all()
-    sent: dict[str, dict[str, int]] = {}
-    for stage_key, holder, total in db.session.execute(
-            select(Pengiriman.tahapan, Pengiriman.holder, Pengiriman.total)
-            .where(Pengiriman.tenant_id == tid, Pengiriman.siklus_id == sid)):
-        sent.setdefault(stage_key, {})[holder] = int(total or 0)
-
-    # 4. per kecamatan (code prefix) and 5. per agency, by stage and status
-    kec_len = len(config.code) + 3
-    kec_code = func.substr(Usulan.lokasi_kode, 1, kec_len)
+    sent = db.session.execute(select(Pengiriman.tahapan, Pengiriman.holder, Pengiriman.total)
+                              .where(Pengiriman.tenant_id == tid, Pengiriman.siklus_id == sid)).all()
+    kec_code = func.substr(Usulan.lokasi_kode, 1, len(config.code) + 3)
     per_kec = db.session.execute(
         select(kec_code, Usulan.tahapan, Usulan.status, Usulan.terkunci, Usulan.tertutup, func.count(),
                func.sum(_amount()))
@@ -161,29 +209,18 @@ def build(siklus, cycle: workflow.Cycle) -> Dashboard:
         .where(*base, Usulan.perangkat_daerah_id.is_not(None))
         .group_by(Usulan.perangkat_daerah_id, Usulan.tahapan, Usulan.status, Usulan.terkunci,
                   Usulan.tertutup)).all()
-
-    _units_progress(dash, units, sent, per_kec, now, kec_len)
-    _agencies_progress(dash, agencies, sent, per_pd, now)
-    _schedule(dash, units, sent, now)
-
-    # 6. Pokir entered inside the entry window or after it (under an extension)
-    dash.kpk = _kpk(siklus, cycle, share, rkpd_total, rkpd_outcome)
-
-    # 7. map cells: proposals with coordinates, rounded to about 100 m
+    # map cells: proposals with coordinates, rounded to about 100 m
     lat = func.round(Usulan.lat, COORDINATE_DECIMALS)
     lng = func.round(Usulan.lng, COORDINATE_DECIMALS)
     cells = db.session.execute(
         select(lat, lng, Usulan.status, func.count())
         .where(*base, Usulan.lat.is_not(None), Usulan.lng.is_not(None))
         .group_by(lat, lng, Usulan.status)).all()
-    dash.points = _coarsen([(float(a), float(b), status, int(n)) for a, b, status, n in cells])
-    if dash.points:
-        lats = [p[0] for p in dash.points]
-        lngs = [p[1] for p in dash.points]
-        pad_lat = max((max(lats) - min(lats)) * 0.05, 0.005)
-        pad_lng = max((max(lngs) - min(lngs)) * 0.05, 0.005)
-        dash.bbox = (min(lats) - pad_lat, min(lngs) - pad_lng, max(lats) + pad_lat, max(lngs) + pad_lng)
-    return dash
+    budget_lines = db.session.execute(
+        select(AnggaranBaris.usulan_id.is_(None), func.count(), func.sum(AnggaranBaris.jumlah))
+        .where(AnggaranBaris.tenant_id == tid, AnggaranBaris.siklus_id == sid)
+        .group_by(AnggaranBaris.usulan_id.is_(None))).all()
+    return Reads(per_stage, units, agencies, sent, per_kec, per_pd, cells, pokir, budget_lines)
 
 
 def _coarsen(points: list, decimals: int = COORDINATE_DECIMALS - 1) -> list:
@@ -303,23 +340,14 @@ def _schedule(dash, units, sent, now) -> None:
                                   e.stage_key == stage.key for e in cycle.extensions)})
 
 
-def _kpk(siklus, cycle, share, rkpd_total, rkpd_outcome) -> dict:
-    tid, sid = siklus.tenant_id, siklus.id
+def _kpk(cycle, reads: Reads, share, rkpd_total, rkpd_outcome) -> dict:
     pokir = next((s for s in cycle.stages if s.kind == "pokir"), None)
     inside = after = None
-    if pokir is not None:
-        deadline = localize(pokir.entry_closes or pokir.closes, cycle.timezone)
-        cutoff = deadline.astimezone(timezone.utc).replace(tzinfo=None)
-        early = case((Usulan.created_at < cutoff, 1), else_=0)
-        inside, count = db.session.execute(
-            select(func.sum(early), func.count())
-            .where(Usulan.tenant_id == tid, Usulan.siklus_id == sid, Usulan.sumber == "pokir")).one()
-        inside = int(inside or 0)
+    if reads.pokir is not None:
+        early, count = reads.pokir
+        inside = int(early or 0)
         after = count - inside
-    lines = {bool(k): (int(n), int(s or 0)) for k, n, s in db.session.execute(
-        select(AnggaranBaris.usulan_id.is_(None), func.count(), func.sum(AnggaranBaris.jumlah))
-        .where(AnggaranBaris.tenant_id == tid, AnggaranBaris.siklus_id == sid)
-        .group_by(AnggaranBaris.usulan_id.is_(None))).all()}
+    lines = {bool(k): (int(n), int(s or 0)) for k, n, s in reads.budget_lines}
     unplanned = lines.get(True, (0, 0))
     return {
         "rkpd_items": rkpd_total,
