@@ -157,7 +157,8 @@ FAST_HASH_METHOD = "pbkdf2:sha256:1000"
 def cheap_password_hashing(monkeypatch) -> None:
     """A cheap PBKDF2 instead of scrypt (slow on purpose) for tests that set many passwords.
 
-    Used by the modules that hash in nearly every test; test_admin checks the real method.
+    Applied to every test of a module that sets ``CHEAP_PASSWORD_HASHING = True`` (modules
+    that hash in nearly every test); test_admin checks the real method after monkeypatch.undo().
     """
     from werkzeug.security import generate_password_hash
 
@@ -207,10 +208,25 @@ def runner(app):
 # ---- a small region with one account per role ---------------------------------------------
 
 @pytest.fixture(scope="session")
-def password_hash():
+def _scrypt_password_hash():
     from werkzeug.security import generate_password_hash
 
     return generate_password_hash(PASSWORD)  # hashed once: scrypt is slow on purpose
+
+
+@pytest.fixture(scope="module")
+def password_hash(request, _scrypt_password_hash):
+    """The hash of PASSWORD for the region's accounts: cheap in modules that set
+    ``CHEAP_PASSWORD_HASHING = True`` (see :func:`cheap_password_hashing`)."""
+    if getattr(request.module, "CHEAP_PASSWORD_HASHING", False):
+        return cheap_password_hash()
+    return _scrypt_password_hash
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(request, monkeypatch):
+    if getattr(request.module, "CHEAP_PASSWORD_HASHING", False):
+        cheap_password_hashing(monkeypatch)
 
 
 @pytest.fixture

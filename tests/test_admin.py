@@ -8,7 +8,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import PASSWORD, browser, cheap_password_hash, cheap_password_hashing, csrf_token, login
+from conftest import PASSWORD, browser, csrf_token, login
 from sqlalchemy import func, select
 
 from eplanning_core.accounts.models import PerangkatDaerah, Role, User
@@ -25,15 +25,7 @@ NEW_PASSWORD = "sandi-anyar-yang-panjang-1"
 # scrypt takes ~0.1 s on purpose; these tests hash and check passwords in nearly every test.
 # They use a cheap PBKDF2 instead; test_passwords_are_stored_with_scrypt checks the real one.
 
-@pytest.fixture(scope="module")
-def password_hash():
-    """Overrides conftest's: the region's accounts get a cheap hash of the same password."""
-    return cheap_password_hash()
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch):
-    cheap_password_hashing(monkeypatch)
+CHEAP_PASSWORD_HASHING = True  # conftest: a cheap PBKDF2 instead of scrypt in this module
 
 
 # ---- helpers -----------------------------------------------------------------------------

@@ -8,8 +8,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import (PASSWORD, browser, cheap_password_hash, cheap_password_hashing, csrf_token, login, make_app,
-                      post_form)
+from conftest import PASSWORD, browser, csrf_token, login, make_app, post_form
 from sqlalchemy import event, func, select
 
 from eplanning_core.accounts.models import LoginSession, User
@@ -18,15 +17,8 @@ from eplanning_core.audit.models import AuditEntry
 from eplanning_core.extensions import db
 
 NEW_PASSWORD = "lima-kata-acak-sekali"
-@pytest.fixture(scope="module")
-def password_hash():
-    """Overrides conftest's: the region's accounts get a cheap hash of the same password."""
-    return cheap_password_hash()
 
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch):
-    cheap_password_hashing(monkeypatch)
+CHEAP_PASSWORD_HASHING = True  # conftest: a cheap PBKDF2 instead of scrypt in this module
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import (PASSWORD, TENANTS_DIR, browser, cheap_password_hash, cheap_password_hashing, csrf_token,
-                      login, make_app)
+from conftest import PASSWORD, TENANTS_DIR, browser, csrf_token, login, make_app
 from sqlalchemy import select
 
 from eplanning_core.accounts.models import User
@@ -50,18 +49,7 @@ def asset_urls(page: str) -> list[str]:
     parser.feed(page)
     return parser.urls
 
-
-
-
-@pytest.fixture(scope="module")
-def password_hash():
-    """Overrides conftest's: the region's accounts get a cheap hash of the same password."""
-    return cheap_password_hash()
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(monkeypatch):
-    cheap_password_hashing(monkeypatch)
+CHEAP_PASSWORD_HASHING = True  # conftest: a cheap PBKDF2 instead of scrypt in this module
 
 
 def region_app(tmp_path: Path, slug: str = "medan", edit=None, **config):

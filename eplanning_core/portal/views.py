@@ -172,8 +172,12 @@ def download(tahun: int, dataset: str, fmt: str):
         body, mimetype = opendata.csv_stream(columns, rows), "text/csv; charset=utf-8"
     else:
         body, mimetype = opendata.json_stream(dataset, columns, rows, siklus), "application/json"
-    response = Response(stream_with_context(body), mimetype=mimetype)
     name = f"{tenant_config().tracking_prefix.lower()}-{tahun}-{dataset}.{fmt}"
+    return _open_data_file(Response(stream_with_context(body), mimetype=mimetype), name)
+
+
+def _open_data_file(response: Response, name: str) -> Response:
+    """An open-data download: a named attachment under the portal's licence, cacheable."""
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["X-Licence"] = opendata.LICENCE
     response.cache_control.public = True
@@ -213,13 +217,7 @@ def checkpoint_download(fmt: str):
                            "licence_url": opendata.LICENCE_URL, "columns": names,
                            "data": [dict(zip(names, row)) for row in rows]}, ensure_ascii=False, indent=1)
         mimetype = "application/json"
-    response = Response(body, mimetype=mimetype)
-    name = f"{config.tracking_prefix.lower()}-jejak-audit.{fmt}"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.headers["X-Licence"] = opendata.LICENCE
-    response.cache_control.public = True
-    response.cache_control.max_age = MAX_AGE
-    return response
+    return _open_data_file(Response(body, mimetype=mimetype), f"{config.tracking_prefix.lower()}-jejak-audit.{fmt}")
 
 
 @bp.errorhandler(404)
