@@ -11,9 +11,10 @@ The head is kept in ``session.info`` for the rest of the transaction and forgott
 
 from __future__ import annotations
 
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
+from ..bulkwrite import insert_rows
 from ..extensions import db
 from ..timeutil import utcnow
 from . import chain
@@ -23,7 +24,6 @@ SECRET_FIELDS = {"password", "password_hash"}
 PENDING = "eplanning.audit.pending"   # session.info: entries (AuditEntry or row dict), in call order
 HAS_OBJECTS = "eplanning.audit.objects"  # session.info: an AuditEntry object is among them
 HEADS = "eplanning.audit.heads"       # session.info: {tenant_id: (seq, hash)}, locked until the end
-CHUNK = 2000
 _ROW_KEYS = ("actor_id", "actor_name", "action", "object_type", "object_id", "reason", "changes")
 
 
@@ -152,8 +152,7 @@ def _write(session: Session, pending: list) -> None:
             else:
                 item.created_at, item.changes = row["created_at"], row["changes"]
                 item.seq, item.prev_hash, item.entry_hash = row["seq"], row["prev_hash"], row["entry_hash"]
-        for start in range(0, len(plain_rows), CHUNK):
-            session.execute(insert(table), plain_rows[start:start + CHUNK])
+        insert_rows(table, plain_rows, session)
         head_table = AuditChainHead.__table__
         session.execute(update(head_table).where(head_table.c.tenant_id == tenant_id)
                         .values(seq=heads[tenant_id][0], entry_hash=heads[tenant_id][1]))

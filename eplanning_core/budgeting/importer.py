@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import workflow
 from ..accounts.models import PerangkatDaerah
 from ..audit.operations import record, record_rows
+from ..bulkwrite import insert_rows, update_rows
 from ..exports.excel import read_table
 from ..extensions import db
 from ..kamus.importer import CODE_SHAPES, ImportProblem, normalize_sub_kegiatan
@@ -343,7 +344,7 @@ def _write(siklus: Siklus, user, lines: list[BudgetLine], result: ImportResult, 
             continue
         if old.usulan_id:
             touched.add(old.usulan_id)
-        changed.append({"b_id": old.id, **{f"b_{k}": v for k, v in values.items()}})
+        changed.append({"id": old.id, **values})
         history.append({"tenant_id": siklus.tenant_id, "created_at": at, "actor_id": user.id,
                         "actor_name": user.nama, "action": "anggaran.baris_ubah", "object_type": "anggaran_baris",
                         "object_id": old.id, "reason": None,
@@ -357,15 +358,9 @@ def _write(siklus: Siklus, user, lines: list[BudgetLine], result: ImportResult, 
     result.impor = impor
     for row in new_rows:
         row["impor_id"] = impor.id
-    for chunk in _chunks(new_rows):
-        _insert(AnggaranBaris, chunk)
+    insert_rows(AnggaranBaris.__table__, new_rows)
     if changed:
-        table = AnggaranBaris.__table__
-        for chunk in _chunks(changed):
-            db.session.execute(
-                update(table).where(table.c.id == bindparam("b_id"))
-                .values(impor_id=impor.id, updated_at=at,
-                        **{f: bindparam(f"b_{f}") for f in LINE_FIELDS}), chunk)
+        update_rows(AnggaranBaris.__table__, ("id",), changed, also={"impor_id": impor.id, "updated_at": at})
         for entry in history:
             entry["reason"] = f"APBD {impor.id}: {impor.nama_berkas}"
         record_rows(siklus.tenant_id, history)
@@ -441,18 +436,9 @@ def _fund(siklus: Siklus, user, impor: AnggaranImpor, touched: set[int], result:
             result.not_funded += 1
 
 
-def _insert(model, rows: list[dict]) -> None:
-    """One Core executemany (pipelined by psycopg), without the ORM's per-row bookkeeping."""
-    if rows:
-        db.session.execute(insert(model.__table__), rows)
-
-
 def _update_outcomes(params: list[tuple]) -> int:
     """Set (id, version, status, amount) on many proposals, version-checked; rows updated."""
     table = Usulan.__table__
-    statement = (update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-                 .values(status=bindparam("b_status"), anggaran_jumlah=bindparam("b_amount"), alasan=None,
-                         version=table.c.version + 1))
-    keys = ("b_id", "b_version", "b_status", "b_amount")
-    return sum(db.session.execute(statement, [dict(zip(keys, p)) for p in chunk]).rowcount
-               for chunk in _chunks(params))
+    keys = ("id", "version", "status", "anggaran_jumlah")
+    return update_rows(table, ("id", "version"), [dict(zip(keys, p)) for p in params],
+                       also={"alasan": None, "version": table.c.version + 1})

@@ -7,7 +7,9 @@ schedule, ceilings and extensions into the engine's Cycle.
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime, timezone
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -53,11 +55,22 @@ def actor_for(user: User) -> workflow.Actor:
     return workflow.Actor(user.id, user.role)
 
 
+_READ = attrgetter("id", *COLUMN_OF.values())
+#: COLUMN_OF lists ProposalState's fields in their order: a row is read as one tuple.
+_IN_ORDER = [f.name for f in fields(workflow.ProposalState)] == ["id", *COLUMN_OF]
+
+
 def state_of(row) -> workflow.ProposalState:
-    """The engine's view of an Usulan row (or of a row of STATE_COLUMNS)."""
-    values = {field: getattr(row, column) for field, column in COLUMN_OF.items()}
-    values["source"] = values["source"] or ""
-    return workflow.ProposalState(id=row.id, **values)
+    """The engine's view of an Usulan row (or of a row of STATE_COLUMNS).
+
+    Bulk operations build 20,000 of these: positional arguments from one attrgetter.
+    """
+    if not _IN_ORDER:
+        values = {field: getattr(row, column) for field, column in COLUMN_OF.items()}
+        values["source"] = values["source"] or ""
+        return workflow.ProposalState(id=row.id, **values)
+    id_, stage, status, unit, agency, owner, source, *rest = _READ(row)
+    return workflow.ProposalState(id_, stage, status, unit, agency, owner, source or "", *rest)
 
 
 def write_changes(usulan: Usulan, changes) -> dict:

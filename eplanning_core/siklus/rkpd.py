@@ -11,11 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timezone
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import workflow
 from ..audit.operations import record
+from ..bulkwrite import update_rows
 from ..extensions import db
 from ..usulan.models import Keputusan, Pengiriman, Usulan
 from ..usulan.operations import record_many
@@ -351,13 +352,11 @@ def record_budget(siklus: Siklus, user, rows: list[dict]) -> BudgetResult:
         db.session.rollback()
         return result
     table = Usulan.__table__
-    params = [{"b_id": row.id, "b_version": row.v, "b_status": t.changes["status"],
-               "b_amount": t.changes.get("funded_amount")} for row, t in transitions]
-    outcome = db.session.execute(
-        update(table).where(table.c.id == bindparam("b_id"), table.c.version == bindparam("b_version"))
-        .values(status=bindparam("b_status"), anggaran_jumlah=bindparam("b_amount"), alasan=None,
-                version=table.c.version + 1), params)
-    if outcome.rowcount != len(params):
+    params = [{"id": row.id, "version": row.v, "status": t.changes["status"],
+               "anggaran_jumlah": t.changes.get("funded_amount")} for row, t in transitions]
+    updated = update_rows(table, ("id", "version"), params,
+                          also={"alasan": None, "version": table.c.version + 1})
+    if updated != len(params):
         db.session.rollback()
         return BudgetResult(False, errors={row.id: "stale" for row, _ in transitions})
     record_many(siklus.tenant_id, user, (

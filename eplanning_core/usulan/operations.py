@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import workflow
 from ..accounts.models import Role, User
 from ..audit.operations import record, record_rows
+from ..bulkwrite import insert_rows
 from ..extensions import db
 from ..money import total as money_total
 from ..siklus.bridge import STATE_COLUMNS, actor_for, cycle_for, now_utc, state_of, write_changes
@@ -92,8 +93,7 @@ def record_many(tenant_id: int, user: User, entries, *, reason: str | None = Non
                         "actor_name": user.nama, "action": f"usulan.{event_type}",
                         "object_type": "usulan", "object_id": usulan_id, "reason": reason,
                         "changes": changes})
-    for start in range(0, len(decisions), CHUNK):
-        db.session.execute(insert(Keputusan.__table__), decisions[start:start + CHUNK])
+    insert_rows(Keputusan.__table__, decisions)
     record_rows(tenant_id, history)  # chained and written by the audit package, at commit
     return len(decisions)
 
