@@ -193,6 +193,8 @@ RULES: dict[str, Rule] = {
     "siklus.extend": Rule(kind="siklus_stage", write=ADMIN_WRITE),
     # ---- the work of every role -----------------------------------------------------------------
     "commandcenter.index": Rule(get=ADMIN_OR_VIEWER),
+    # the interactive map's points, fetched by the page's script: the page's rule, in JSON
+    "commandcenter.map_data": Rule(get=roles("403", admin="ok", viewer="ok", anon="401")),
     "wilayah.index": Rule(get=ANY_USER),
     "wilayah.detail": Rule(kind="wilayah", get=UNIT_READ),
     "wilayah.edit_profile": Rule(kind="wilayah", get=roles("403/404", admin="ok", kel1="ok/404", ling1="ok/404",

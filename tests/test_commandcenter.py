@@ -11,13 +11,14 @@ import pytest
 from test_portal import add_rows, count_queries
 
 from eplanning_core.budgeting.models import AnggaranBaris, AnggaranImpor
-from eplanning_core.commandcenter import metrics
+from eplanning_core.commandcenter import charts, metrics
 from eplanning_core.extensions import db
 from eplanning_core.siklus.bridge import cycle_for
 from eplanning_core.siklus.operations import extend, set_limits
 from eplanning_core.usulan import operations as ops
 
 URL = "/command-center/"
+MAP_URL = "/command-center/map.json"
 VENDOR = Path(__file__).resolve().parent.parent / "eplanning_core" / "static" / "vendor" / "leaflet"
 
 
@@ -29,8 +30,10 @@ def _dashboard(siklus):
 @pytest.mark.parametrize("username", ["kel1", "kec1", "pu", "dprd1"])
 def test_only_bappeda_and_viewers_may_open_it(client, as_user, siklus, username):
     assert client.get(URL).status_code == 302  # anonymous: to the login
+    assert client.get(MAP_URL).status_code == 401  # the map's points: the same rule, in JSON
     as_user(username)
     assert client.get(URL).status_code == 403
+    assert client.get(MAP_URL).status_code == 403
     assert "/command-center/" not in client.get("/").get_data(as_text=True)
 
 
@@ -43,7 +46,7 @@ def test_bappeda_and_viewer_see_it_and_the_nav_link(client, as_user, siklus, use
 
 
 def _cell(page: str, stage: str, status: str) -> str:
-    row = re.search(rf'<tr data-stage="{stage}">(.*?)</tr>', page, re.S).group(1)
+    row = re.search(rf'<tr data-stage="{stage}"[^>]*>(.*?)</tr>', page, re.S).group(1)
     return re.search(rf'data-status="{status}">([^<]*)<', row).group(1)
 
 
@@ -96,9 +99,9 @@ def test_late_units_are_listed_once_their_window_closed(client, as_user, siklus,
     as_user("admin")
     page = client.get(URL).get_data(as_text=True)
     assert re.search(r'id="late-count">2<', page)
-    kota = re.search(r'<tr data-kode="12.71.01">(.*?)</tr>', page, re.S).group(1)
+    kota = re.search(r'<tr data-kode="12.71.01"[^>]*>(.*?)</tr>', page, re.S).group(1)
     assert re.search(r'data-stage="rembuk_warga">1 / 3 <span[^>]*>[^<]*2', kota)
-    sunggal = re.search(r'<tr data-kode="12.71.02">(.*?)</tr>', page, re.S).group(1)
+    sunggal = re.search(r'<tr data-kode="12.71.02"[^>]*>(.*?)</tr>', page, re.S).group(1)
     assert re.search(r'data-stage="rembuk_warga">0 / 1</td>', sunggal)  # extended: not late
     clock.set_local("2026-02-11T09:00")
     assert _dashboard(siklus).late_total == 3
@@ -182,9 +185,46 @@ def test_names_cannot_inject_markup_into_charts_tables_or_map(client, as_user, s
     assert "&lt;script&gt;alert(" in page and "&lt;img src=x" in page
     svg_map = re.search(r'<figure id="svg-map">(.*?)</figure>', page, re.S).group(1)
     assert svg_map.startswith("<svg") and svg_map.count("<circle") >= 2 + 8  # points + legend
-    data = re.search(r'<script type="application/json" id="cc-map-data">(.*?)</script>', page, re.S).group(1)
+    data = client.get(MAP_URL).get_data(as_text=True)
     assert "<" not in data and "3.58" in data
-    assert "/static/vendor/leaflet/leaflet.js" in page
+
+
+def test_the_interactive_map_comes_by_its_own_request_with_its_library(client, as_user, siklus, region):
+    """The page links neither Leaflet nor the points: its script fetches both when the map is
+    shown. The points (map.json) follow the page's access rule and the cycle asked for."""
+    add_rows(siklus, region, [{"lat": 3.58, "lng": 98.65}, {"lat": 3.58, "lng": 98.65},
+                              {"lat": 3.59, "lng": 98.68, "status": "ditolak"}])
+    assert client.get(MAP_URL).status_code == 401
+    as_user("viewer")
+    page = client.get(URL).get_data(as_text=True)
+    assert 'src="/static/vendor/leaflet/leaflet.js' not in page and "cc-map-data" not in page
+    assert 'data-leaflet-js="/static/vendor/leaflet/leaflet.js' in page
+    holder = re.search(r'<div id="cc-map"[^>]*data-source="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert holder == f"{MAP_URL}?siklus={siklus.id}"
+    data = client.get(holder).get_json()
+    assert sorted(data["points"]) == [[3.58, 98.65, "belum_dibahas", 2], [3.59, 98.68, "ditolak", 1]]
+    south, west, north, east = data["bbox"]
+    assert south < 3.58 < 3.59 < north and west < 98.65 < 98.68 < east
+    assert data["labels"]["ditolak"] and data["colours"]["ditolak"].startswith("#")
+    assert client.get(f"{MAP_URL}?siklus=999999").status_code == 404  # not a cycle of this region
+
+
+def test_no_coordinates_no_map_and_no_points(client, as_user, siklus, region):
+    add_rows(siklus, region, [{}])
+    as_user("admin")
+    assert 'id="cc-map"' not in client.get(URL).get_data(as_text=True)
+    assert client.get(MAP_URL).get_json()["points"] == []
+
+
+def test_the_drawn_map_stays_light_with_many_cells(client, as_user, siklus, region):
+    """Up to a thousand cells go to the interactive map; the SVG map merges them to fewer."""
+    add_rows(siklus, region, [{"lat": 3.5 + (n // 30) / 1000, "lng": 98.6 + (n % 30) / 1000}
+                              for n in range(900)])
+    as_user("admin")
+    page = client.get(URL).get_data(as_text=True)
+    svg_map = re.search(r'<figure id="svg-map">(.*?)</figure>', page, re.S).group(1)
+    assert svg_map.count("<circle") <= charts.SVG_MAP_CELLS + 8
+    assert len(client.get(MAP_URL).get_json()["points"]) == 900
 
 
 def test_the_page_runs_the_same_queries_for_10_or_200_proposals(client, as_user, siklus, region):
@@ -215,9 +255,9 @@ def test_the_page_runs_the_same_queries_for_10_or_200_proposals(client, as_user,
 
 def test_map_cells_are_merged_when_there_are_too_many():
     points = [(3.5 + i / 1000, 98.6 + (i % 300) / 1000, "diterima", 2) for i in range(5000)]
-    merged = metrics._coarsen(points)
+    merged = metrics.coarsen(points)
     assert len(merged) <= metrics.MAX_MAP_CELLS and sum(p[3] for p in merged) == 10000
-    assert metrics._coarsen(points[:10]) == points[:10]
+    assert metrics.coarsen(points[:10]) == points[:10]
 
 
 def test_leaflet_is_vendored_with_its_licence_and_served_locally(client, region):
@@ -247,3 +287,21 @@ def test_numbers_are_kept_until_the_next_change_and_never_stale_after_one(client
     page = client.get(URL).get_data(as_text=True)
     assert _cell(page, "rembuk_warga", "belum_dibahas") == ""
     assert _cell(page, "musrenbang_kelurahan", "belum_dibahas") == "1"
+
+
+def test_the_kept_page_turns_with_the_clock_not_only_with_the_data(client, as_user, siklus, region, clock):
+    """The rendered dashboard is kept per minute: a window closing makes units late on the
+    next visit though nothing was saved in between, and "as of" shows the new time."""
+    users = region["users"]
+    values = {"bidang": "ekonomi", "permasalahan": "Pasar sepi", "usulan_kegiatan": "Pelatihan UMKM",
+              "volume": "1", "satuan": "paket", "harga_satuan": "1.000.000",
+              "lokasi_wilayah_id": region["units"]["12.71.01.1001.01"].id}
+    assert ops.create(siklus, "rembuk_warga", users["ling1"], values).ok
+    as_user("admin")
+    clock.set_local("2026-01-25T09:00")
+    before = client.get(URL).get_data(as_text=True)
+    assert re.search(r'id="late-count">0<', before) and "2026-01-25 09:00" in before
+    assert client.get(URL).get_data(as_text=True) == before  # kept within the minute
+    clock.set_local("2026-02-05T09:00")  # the Rembuk Warga window has closed
+    after = client.get(URL).get_data(as_text=True)
+    assert re.search(r'id="late-count">[1-9]', after) and "2026-02-05 09:00" in after

@@ -93,9 +93,9 @@ ROUTES: dict[str, Route] = {
                           lambda w: f"/rapat/rembuk_warga/{w['ling1_unit']}"),
     "ranking.score": Route("kec1", lambda w: "/peringkat/skor", lambda w: "/peringkat/", KEC),
     "ranking.route": Route("kec1", lambda w: "/peringkat/rute", lambda w: "/peringkat/", KEC,
-                           fields=("v-1", "v-2", "v-999999999999")),
+                           fields=("v-1", "v-2", "v-999999999999", "seen")),
     "ranking.accept": Route("kec1", lambda w: "/peringkat/terima", lambda w: "/peringkat/", KEC,
-                            fields=("n", "alasan", "v-1", "v-2")),
+                            fields=("n", "alasan", "v-1", "v-2", "seen")),
     "wilayah.edit_profile": Route("kel1", lambda w: f"/wilayah/{w['kel1_unit']}/profil"),
 }
 #: POST routes not fuzzed here, each with the reason.

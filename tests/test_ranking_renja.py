@@ -6,6 +6,8 @@ import re
 import pytest
 from conftest import csrf_token, login, post_form
 from openpyxl import load_workbook
+from sqlalchemy import update
+from test_portal import add_rows
 
 from eplanning_core.accounts.models import User
 from eplanning_core.audit.models import AuditEntry
@@ -144,6 +146,107 @@ def test_accept_top_n_accepts_what_fits_and_rejects_the_rest_with_the_reason(as_
     assert "Rp 110.000.000" in page  # accepted so far: 20 + 40 + 50 million
 
 
+def _form_fields(page: str, form_id: str) -> dict:
+    """The hidden fields of one form of the page, as the browser would post them."""
+    form = re.search(rf'<form[^>]*id="{form_id}".*?</form>', page, re.S).group(0)
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+
+
+# ---- a long list, a page at a time -----------------------------------------------------------
+
+LONG = 60
+
+
+@pytest.fixture
+def long_list(siklus, region, clock):
+    """60 proposals at Medan Kota's Musrenbang Kecamatan, scored 60 down to 1, with a quota
+    of 30: the line falls on the second page (25 rows a page)."""
+    clock.set_local("2026-02-20T09:00")
+    add_rows(siklus, region, [{"tahapan": STAGE, "skor": LONG - n, "skor_rincian": {k: 1 for k in CRITERIA}}
+                              for n in range(LONG)], start=700000)
+    _quota(siklus, region, 30)
+    return [f"MDN-2027-{700000 + n:06d}" for n in range(LONG)]  # best first
+
+
+def _numbers(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<tr data-id="\d+" data-code="[^"]+" class="[^"]*">\s*<td>(\d+)</td>', page)]
+
+
+def test_a_long_ranking_is_paged_with_its_order_line_and_totals_whole(as_user, long_list):
+    client = as_user("kec1")
+    first = client.get("/peringkat/").get_data(as_text=True)
+    assert _codes(first) == long_list[:25] and _numbers(first) == list(range(1, 26))
+    assert 'class="cut-line' not in first
+    assert "30 usulan masuk; 30 berada di bawah garis." in first  # counts the whole list
+    assert 'href="/peringkat/?page=2" id="cut-page"' in first
+    assert "Halaman 1 dari 3" in first and 'href="/peringkat/?page=2"' in first
+    assert first.count('name="v-') == 25  # this page's rows only
+    assert _form_fields(first, "accept-form").keys() == {"csrf_token", "seen"}  # not one version per row
+
+    second = client.get("/peringkat/?page=2").get_data(as_text=True)
+    assert _codes(second) == long_list[25:50] and _numbers(second) == list(range(26, 51))
+    line = second.index('class="cut-line')
+    assert second.index(f'data-code="{long_list[29]}"') < line < second.index(f'data-code="{long_list[30]}"')
+    assert 'id="cut-page"' not in second
+
+    last = client.get("/peringkat/?page=3").get_data(as_text=True)
+    assert _codes(last) == long_list[50:] and _numbers(last) == list(range(51, 61))
+    assert _codes(client.get("/peringkat/?page=99").get_data(as_text=True)) == long_list[50:]
+    assert [r[1] for r in _sheet(client.get("/peringkat/?page=2&format=xlsx"))[1:]] == long_list
+
+
+def test_accept_from_any_page_decides_the_whole_list_as_it_was_seen(as_user, region, long_list):
+    client = as_user("kec1")
+    page = client.get("/peringkat/?page=3").get_data(as_text=True)
+    fields = dict(_form_fields(page, "accept-form"), alasan="Di luar kuota kecamatan")
+    assert set(fields) == {"csrf_token", "seen", "alasan"}
+    # someone changes one proposal (on another page) after the list was opened: nothing is decided
+    db.session.execute(update(Usulan).where(Usulan.kode_lacak == long_list[0]).values(version=Usulan.version + 1))
+    db.session.commit()
+    response = client.post("/peringkat/terima?page=3", data=fields)
+    assert response.status_code == 422
+    assert "Diubah orang lain sejak halaman ini dibuka" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert {u.status for u in db.session.scalars(db.select(Usulan))} == {"belum_dibahas"}
+
+    page = client.get("/peringkat/?page=3").get_data(as_text=True)
+    fields = dict(_form_fields(page, "accept-form"), alasan="Di luar kuota kecamatan")
+    response = client.post("/peringkat/terima?page=3", data=fields)
+    assert response.status_code == 303 and "page=3" in response.headers["Location"]
+    db.session.expire_all()
+    status = {u.kode_lacak: u.status for u in db.session.scalars(db.select(Usulan))}
+    assert [status[c] for c in long_list] == ["diterima"] * 30 + ["ditolak"] * 30
+
+
+def test_scores_are_saved_for_the_rows_of_the_page_shown(as_user, long_list):
+    client = as_user("kec1")
+    page = client.get("/peringkat/?page=2").get_data(as_text=True)
+    row = re.search(rf'<tr data-id="(\d+)" data-code="{long_list[40]}"', page).group(1)
+    data = dict(_form_fields(page, "score-form"), **{f"p-{row}-{k}": 5 for k in CRITERIA})
+    response = client.post("/peringkat/skor?page=2", data=data)
+    assert response.status_code == 303 and "page=2" in response.headers["Location"]
+    db.session.expire_all()
+    assert db.session.get(Usulan, int(row)).skor_rincian == {k: 5 for k in CRITERIA}
+    assert _codes(client.get("/peringkat/").get_data(as_text=True))[0] == long_list[40]  # now the best
+
+
+def test_refused_rows_of_other_pages_are_named_above_the_table(as_user, long_list):
+    client = as_user("kec1")
+    page = client.get("/peringkat/").get_data(as_text=True)
+    ids = dict((code, ident) for ident, code in re.findall(r'<tr data-id="(\d+)" data-code="([^"]+)"', page))
+    far = client.get("/peringkat/?page=3").get_data(as_text=True)
+    far_id = re.search(rf'<tr data-id="(\d+)" data-code="{long_list[55]}"', far).group(1)
+    data = dict(_form_fields(page, "score-form"), **{f"p-{ids[long_list[0]]}-{k}": 9 for k in CRITERIA})
+    data.update({f"p-{far_id}-{k}": 9 for k in CRITERIA})
+    response = client.post("/peringkat/skor", data=data)
+    assert response.status_code == 422
+    answer = response.get_data(as_text=True)
+    assert len(re.findall(r'class="row-error"', answer)) == 1  # the row of this page, in place
+    elsewhere = re.search(r'<div class="alert alert-danger small" id="errors-elsewhere">(.*?)</div>', answer, re.S)
+    assert elsewhere and long_list[55] in elsewhere.group(1) and long_list[0] not in elsewhere.group(1)
+    assert 'href="/peringkat/?page=2"' in answer  # the pager leads to the list, not to the form's URL
+
+
 def test_bulk_routing_follows_the_catalogue(as_user, siklus, region, clock):
     clock.set_local("2026-02-20T09:00")
     pu = region["agencies"]["pu"]
@@ -156,9 +259,9 @@ def test_bulk_routing_follows_the_catalogue(as_user, siklus, region, clock):
     other = ops.create(siklus, STAGE, kec1, _values(region, "Lain", 5_000_000)).usulan
     client = as_user("kec1")
     page = client.get("/peringkat/").get_data(as_text=True)
-    assert 'id="route-form"' in page
-    response = post_form(client, "/peringkat/rute", {f"v-{road.id}": road.version, f"v-{other.id}": other.version},
-                         token_from="/peringkat/")
+    fields = _form_fields(page, "route-form")  # the page's own form: one fingerprint of the list
+    assert fields.keys() == {"csrf_token", "seen"}
+    response = client.post("/peringkat/rute", data=fields)
     assert response.status_code == 303
     db.session.expire_all()
     assert db.session.get(Usulan, road.id).perangkat_daerah_id == pu.id

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 
 from ..money import format_rupiah
 from ..usulan.messages import STATUS_NAMES
-from . import svg
+from . import metrics, svg
 
 STATUS_COLOURS = {
     "belum_dibahas": "#8a949c", "diperiksa": "#6f42c1", "diterima": "#17803d",
@@ -14,6 +14,9 @@ STATUS_COLOURS = {
     "didanai": "#0b5394", "tidak_didanai": "#3d4852",
 }
 SHARE_COLOURS = {"musrenbang": "#17803d", "pokir": "#e07b00", "other": "#8a949c"}
+#: The drawn (SVG) map merges cells beyond this many, so the page stays light whatever the
+#: data; the interactive map, fetched on its own, keeps up to metrics.MAX_MAP_CELLS.
+SVG_MAP_CELLS = 400
 
 
 def _count(n: int) -> str:
@@ -51,15 +54,15 @@ def all_charts(dash) -> dict:
     out["kecamatan"] = svg.hbars(progress, title=_("Proposals per kecamatan")) if progress else None
     if dash.bbox:
         legend = {key: str(name) for key, name in STATUS_NAMES.items()}
-        out["map"] = svg.point_map(dash.points, dash.bbox, STATUS_COLOURS, legend,
+        points = metrics.coarsen(dash.points, limit=SVG_MAP_CELLS)
+        out["map"] = svg.point_map(points, dash.bbox, STATUS_COLOURS, legend,
                                    title=_("Proposals with coordinates"))
     return out
 
 
-def map_data(dash) -> dict | None:
-    """What the interactive map (Leaflet, if the browser runs it) draws: no names, no ids."""
-    if not dash.bbox:
-        return None
-    return {"bbox": dash.bbox, "colours": STATUS_COLOURS,
+def map_data(points, bbox) -> dict:
+    """What the interactive map (Leaflet, if the browser runs it) draws: no names, no ids.
+    Without coordinates: no box and no points."""
+    return {"bbox": bbox, "colours": STATUS_COLOURS,
             "labels": {k: str(v) for k, v in STATUS_NAMES.items()},
-            "points": [[lat, lng, status, count] for lat, lng, status, count in dash.points]}
+            "points": [[lat, lng, status, count] for lat, lng, status, count in points]}

@@ -112,14 +112,14 @@ class Reads:
     budget_lines: list
 
 
-def build(siklus, cycle: workflow.Cycle) -> Dashboard:
-    """The dashboard now: the grouped reads (cached until the region's history moves on,
-    see cache.py) turned into numbers against the current time."""
+def build(siklus, cycle: workflow.Cycle, now: datetime | None = None, head=None) -> Dashboard:
+    """The dashboard at ``now`` (default: the current time): the grouped reads (cached until
+    the region's history ``head`` moves on, see cache.py) turned into numbers against the clock."""
     from . import cache
 
-    reads = cache.reads(siklus, lambda: read(siklus, cycle))
+    reads = cache.reads(siklus, lambda: read(siklus, cycle), head)
     config = tenant_config()
-    now = now_utc()
+    now = now or now_utc()
     rkpd_keys = rkpd_stage_keys(cycle)
 
     # 1. per stage, status, source: funnel, summary, Pokir share, KPK indicators
@@ -155,14 +155,28 @@ def build(siklus, cycle: workflow.Cycle) -> Dashboard:
     _schedule(dash, reads.units, sent, now)
     dash.kpk = _kpk(cycle, reads, share, rkpd_total, rkpd_outcome)
 
-    dash.points = _coarsen([(float(a), float(b), status, int(n)) for a, b, status, n in reads.cells])
-    if dash.points:
-        lats = [p[0] for p in dash.points]
-        lngs = [p[1] for p in dash.points]
-        pad_lat = max((max(lats) - min(lats)) * 0.05, 0.005)
-        pad_lng = max((max(lngs) - min(lngs)) * 0.05, 0.005)
-        dash.bbox = (min(lats) - pad_lat, min(lngs) - pad_lng, max(lats) + pad_lat, max(lngs) + pad_lng)
+    dash.points, dash.bbox = _map_of(reads.cells)
     return dash
+
+
+def map_only(siklus, cycle: workflow.Cycle) -> tuple[list, tuple | None]:
+    """The map's points and box alone, for the interactive map's own request: the same
+    cached reads as the page, none of the page's arithmetic."""
+    from . import cache
+
+    return _map_of(cache.reads(siklus, lambda: read(siklus, cycle)).cells)
+
+
+def _map_of(cells) -> tuple[list, tuple | None]:
+    """Points (lat, lng, status, count), merged when too many, and their padded box."""
+    points = coarsen([(float(a), float(b), status, int(n)) for a, b, status, n in cells])
+    if not points:
+        return points, None
+    lats = [p[0] for p in points]
+    lngs = [p[1] for p in points]
+    pad_lat = max((max(lats) - min(lats)) * 0.05, 0.005)
+    pad_lng = max((max(lngs) - min(lngs)) * 0.05, 0.005)
+    return points, (min(lats) - pad_lat, min(lngs) - pad_lng, max(lats) + pad_lat, max(lngs) + pad_lng)
 
 
 def read(siklus, cycle: workflow.Cycle) -> Reads:
@@ -223,9 +237,9 @@ def read(siklus, cycle: workflow.Cycle) -> Reads:
     return Reads(per_stage, units, agencies, sent, per_kec, per_pd, cells, pokir, budget_lines)
 
 
-def _coarsen(points: list, decimals: int = COORDINATE_DECIMALS - 1) -> list:
-    """Merge cells to ``decimals`` until at most MAX_MAP_CELLS remain."""
-    while len(points) > MAX_MAP_CELLS and decimals >= 0:
+def coarsen(points: list, decimals: int = COORDINATE_DECIMALS - 1, limit: int = MAX_MAP_CELLS) -> list:
+    """Merge cells to ``decimals`` until at most ``limit`` remain."""
+    while len(points) > limit and decimals >= 0:
         merged: dict = {}
         for lat, lng, status, count in points:
             key = (round(lat, decimals), round(lng, decimals), status)

@@ -2,6 +2,8 @@
 
 Every label goes through ``escape``: unit and agency names are user data. Numbers are
 formatted by the caller (rupiah, counts) and escaped too. No JavaScript is needed to read them.
+Attributes shared by many shapes sit once on a group (``<g>``), and numbers lose a trailing
+".0": the Command Center draws hundreds of shapes, and its page must stay light.
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ def _svg(width: int, height: int, body: list[str], title: str) -> Markup:
         + "".join(body) + "</svg>")
 
 
+def _n(value) -> str:
+    """A coordinate to one decimal, without a trailing ".0"."""
+    text = f"{value:.1f}"
+    return text[:-2] if text.endswith(".0") else text
+
+
 def _short(label) -> str:
     label = str(label)
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
@@ -37,7 +45,9 @@ def _width_of(labels) -> int:
 
 
 def _text(x, y, text, anchor="start", extra="") -> str:
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" {extra}>{escape(text)}</text>'
+    """A label; "start" is SVG's default anchor and is left out, as is an empty ``extra``."""
+    attrs = (f' text-anchor="{anchor}"' if anchor != "start" else "") + (f" {extra}" if extra else "")
+    return f'<text x="{_n(x)}" y="{_n(y)}"{attrs}>{escape(text)}</text>'
 
 
 def hbars(rows, *, title: str, plot: int = 360, color: str = "#0b5394",
@@ -47,19 +57,23 @@ def hbars(rows, *, title: str, plot: int = 360, color: str = "#0b5394",
     top = max([max(r[1], r[3] or 0) for r in rows] + [1])
     label_width = _width_of(r[0] for r in rows)
     width = label_width + plot + _width_of(r[2] for r in rows)
-    body = []
+    labels, tracks, bars, marks, values = [], [], [], [], []
     for i, (label, value, shown, limit) in enumerate(rows):
         y = i * (bar_h + gap) + 4
-        length = plot * value / top
-        fill = limit_color if limit is not None and value > limit else color
-        body.append(_text(label_width - 6, y + 13, _short(label), "end"))
-        body.append(f'<rect x="{label_width}" y="{y}" width="{plot:.1f}" height="{bar_h}" fill="#f1f3f5"/>')
-        body.append(f'<rect x="{label_width}" y="{y}" width="{length:.1f}" height="{bar_h}" fill="{fill}"/>')
+        over = limit is not None and value > limit
+        labels.append(_text(label_width - 6, y + 13, _short(label)))
+        tracks.append(f'<rect x="{label_width}" y="{y}" width="{plot}" height="{bar_h}"/>')
+        bars.append(f'<rect x="{label_width}" y="{y}" width="{_n(plot * value / top)}" height="{bar_h}"'
+                    + (f' fill="{limit_color}"' if over else "") + "/>")
         if limit is not None:
-            x = label_width + plot * limit / top
-            body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y - 2}" y2="{y + bar_h + 2}" '
-                        f'stroke="#1d2329" stroke-width="2"/>')
-        body.append(_text(label_width + plot + 6, y + 13, shown))
+            x = _n(label_width + plot * limit / top)
+            marks.append(f'<line x1="{x}" x2="{x}" y1="{y - 2}" y2="{y + bar_h + 2}"/>')
+        values.append(_text(label_width + plot + 6, y + 13, shown))
+    body = [f'<g text-anchor="end">{"".join(labels)}</g>', f'<g fill="#f1f3f5">{"".join(tracks)}</g>',
+            f'<g fill="{color}">{"".join(bars)}</g>']
+    if marks:
+        body.append(f'<g stroke="#1d2329" stroke-width="2">{"".join(marks)}</g>')
+    body.extend(values)
     return _svg(width, max(len(rows), 1) * (bar_h + gap) + 8, body, title)
 
 
@@ -70,14 +84,16 @@ def funnel(rows, *, title: str, plot: int = 380, color: str = "#0b5394") -> Mark
     label_width = _width_of(r[0] for r in rows) + 4
     width = label_width + plot + 70
     centre = label_width + plot / 2
-    body = []
+    labels, bars, counts = [], [], []
     for i, (label, count) in enumerate(rows):
         y = i * (bar_h + gap) + 2
         length = max(plot * count / top, 2)
-        body.append(_text(label_width - 8, y + 17, _short(label), "end"))
-        body.append(f'<rect x="{centre - length / 2:.1f}" y="{y}" width="{length:.1f}" '
-                    f'height="{bar_h}" rx="3" fill="{color}" opacity="{0.55 + 0.45 * count / top:.2f}"/>')
-        body.append(_text(label_width + plot + 8, y + 17, f"{count:,}".replace(",", ".")))
+        labels.append(_text(label_width - 8, y + 17, _short(label)))
+        bars.append(f'<rect x="{_n(centre - length / 2)}" y="{y}" width="{_n(length)}" height="{bar_h}" rx="3" '
+                    f'opacity="{0.55 + 0.45 * count / top:.2f}"/>')
+        counts.append(_text(label_width + plot + 8, y + 17, f"{count:,}".replace(",", ".")))
+    body = [f'<g text-anchor="end">{"".join(labels)}</g>', f'<g fill="{color}">{"".join(bars)}</g>',
+            *counts]
     return _svg(width, max(len(rows), 1) * (bar_h + gap) + 4, body, title)
 
 
@@ -137,12 +153,13 @@ def point_map(points, bbox, colours: dict, legend: dict, *, title: str, width: i
             _text(pad + 2, pad - 6, f"{north:.3f}, {west:.3f}", extra='fill="#5b6670" font-size="10"'),
             _text(width - pad, pad + plot_h + 14, f"{south:.3f}, {east:.3f}", "end",
                   'fill="#5b6670" font-size="10"')]
+    circles = []
     for lat, lng, key, count in sorted(points, key=lambda p: -p[3]):
         x, y = xy(lat, lng)
-        radius = 3 + 2 * math.sqrt(count)
-        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{colours.get(key, "#555")}" '
-                    f'fill-opacity="0.75" stroke="#fff" stroke-width="0.8">'
-                    f'<title>{escape(legend.get(key, key))}: {count}</title></circle>')
+        circles.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="{_n(3 + 2 * math.sqrt(count))}" '
+                       f'fill="{colours.get(key, "#555")}"><title>{escape(legend.get(key, key))}: {count}</title>'
+                       '</circle>')
+    body.append(f'<g fill-opacity=".75" stroke="#fff" stroke-width=".8">{"".join(circles)}</g>')
     for i, (key, label) in enumerate(legend.items()):
         col, row = i % 2, i // 2
         x, y = pad + col * (plot_w / 2), pad + plot_h + 30 + row * 22

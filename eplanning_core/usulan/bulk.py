@@ -9,6 +9,7 @@ every refused row is reported.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Hashable, Iterable
 
@@ -74,6 +75,14 @@ def apply_many(user: User, stage_key: str, steps: Iterable[Step]) -> BulkOutcome
         db.session.rollback()
         return BulkOutcome(False, 0, [RowProblem(0, "", ops.Outcome(False, stale=True))])
     return BulkOutcome(True, done)
+
+
+def fingerprint(items: Iterable[Usulan]) -> str:
+    """One short value for "these proposals, at these versions": what a paged list's bulk
+    form posts instead of one version per row, so the form stays small whatever the list's
+    length. Any proposal arriving, leaving or changing gives another value."""
+    text = ";".join(f"{u.id}:{u.version}" for u in sorted(items, key=lambda u: u.id))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 # ---- scoring ---------------------------------------------------------------------------------

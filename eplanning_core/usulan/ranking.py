@@ -3,6 +3,11 @@
 A kecamatan operator works on the proposals its kecamatan holds at the cycle's
 Musrenbang Kecamatan; Bappeda picks a kecamatan. Every change goes through the engine, in
 bulk (usulan.bulk): a submission is kept whole or not at all, with each refused row named.
+
+The whole list is ranked and cut (the line depends on every row), and shown a page at a
+time: the page's weight stays the same whatever the kecamatan holds. Accepting the top and
+routing act on the whole list; their forms post one fingerprint of the list as seen
+(bulk.fingerprint) instead of one version per row.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from ..extensions import db
 from ..ids import parse_id
 from ..forms import Form
 from ..kamus.models import KamusUsulan
+from ..paging import page_of_list
 from ..siklus.bridge import actor_for, cycle_for, now_utc, state_of
 from ..siklus.current import all_cycles, current_cycle
 from ..tenancy.context import tenant_config, tenant_select
@@ -33,6 +39,8 @@ from .views import explain
 bp = Blueprint("ranking", __name__, url_prefix="/peringkat")
 KIND = "musrenbang_kecamatan"
 MAX_N = 100_000
+#: Refused rows of other pages named above the table after a refused submission; the rest counted.
+MAX_ELSEWHERE = 20
 
 
 def _stage(cycle: workflow.Cycle) -> workflow.StageDef | None:
@@ -67,9 +75,13 @@ def _items(siklus, stage, unit: Wilayah) -> list[Usulan]:
 
 
 def _args(unit: Wilayah | None, siklus) -> dict:
+    """The page's own URL arguments: a form's answer comes back to the same page of the list."""
     args = {"siklus": siklus.id}
     if unit is not None and current_user.role == Role.BAPPEDA.value:
         args["kecamatan"] = unit.kode
+    page = request.args.get("page", 1, type=int) or 1
+    if page > 1:
+        args["page"] = page
     return args
 
 
@@ -80,6 +92,21 @@ def _versions() -> dict[int, str]:
         if name.startswith("v-") and parse_id(name[2:]):
             out[int(name[2:])] = value
     return out
+
+
+def _seen_versions(items: list[Usulan]) -> dict[int, object] | None:
+    """The versions the user saw of the whole list: from the page's fingerprint (``seen``),
+    None when the list changed since; without one, the v-<id> fields as posted."""
+    seen = request.form.get("seen")
+    if seen is None:
+        return _versions()
+    if seen != bulk.fingerprint(items):
+        return None
+    return {u.id: u.version for u in items}
+
+
+def _changed_since() -> bulk.BulkOutcome:
+    return bulk.BulkOutcome(False, 0, [bulk.RowProblem(0, "", ops.Outcome(False, stale=True))])
 
 
 def _problems(outcome: bulk.BulkOutcome, cycle, stage_key) -> dict[int, list[str]]:
@@ -118,6 +145,7 @@ def _render(siklus, cycle, stage, unit, *, row_errors=None, posted=None, status=
         actor, now = actor_for(current_user), now_utc()
         allowed = {u.id: {a.name for a in workflow.allowed(cycle, states[u.id], actor, now)} for u in items}
         data = dict(plan=plan, usage=workflow.usage(cycle, stage.key, unit.kode, states.values()),
+                    **_paged(plan, items, row_errors or {}),
                     criteria=cycle.criteria_for(stage.key), allowed=allowed,
                     can_score=any("skor" in a for a in allowed.values()),
                     can_decide=any("diterima" in a or "ditolak" in a for a in allowed.values()),
@@ -127,6 +155,18 @@ def _render(siklus, cycle, stage, unit, *, row_errors=None, posted=None, status=
     return render_template("ranking/index.html", siklus=siklus, cycles=all_cycles(), stage=stage,
                            unit=unit, kecamatans=kecamatans, args=_args(unit, siklus), form=Form(),
                            row_errors=row_errors or {}, posted=posted or {}, **data), status
+
+
+def _paged(plan: bulk.Suggestion, items: list[Usulan], row_errors: dict) -> dict:
+    """This page of the ranked list, where the line falls, and refused rows not on this page."""
+    rows = page_of_list(plan.ranked)
+    shown = {u.id for u in rows.items}
+    cut = next((i for i, u in enumerate(plan.ranked) if u.id == plan.cut_before), None)
+    elsewhere = [(u.kode_lacak, row_errors[u.id]) for u in plan.ranked
+                 if u.id in row_errors and u.id not in shown]
+    return dict(rows=rows, seen=bulk.fingerprint(items),
+                cut_page=rows.page_holding(cut) if cut is not None else None,
+                elsewhere=elsewhere[:MAX_ELSEWHERE], elsewhere_more=max(len(elsewhere) - MAX_ELSEWHERE, 0))
 
 
 @bp.get("/")
@@ -206,8 +246,12 @@ def accept():
             flash(_("A whole number from 1."), "danger")
             return _render(siklus, cycle, stage, unit, status=422)
         limit = int(raw_n)
-    outcome = bulk.accept_top(current_user, cycle, stage.key, unit.kode, _items(siklus, stage, unit),
-                              _versions(), request.form.get("alasan"), limit)
+    items = _items(siklus, stage, unit)
+    versions = _seen_versions(items)
+    if versions is None:
+        return _refused(siklus, cycle, stage, unit, _changed_since())
+    outcome = bulk.accept_top(current_user, cycle, stage.key, unit.kode, items, versions,
+                              request.form.get("alasan"), limit)
     if not outcome.ok:
         return _refused(siklus, cycle, stage, unit, outcome)
     return _done(siklus, unit, _("Decisions saved for %(n)s proposals.", n=outcome.done))
@@ -218,7 +262,11 @@ def accept():
 def route():
     """Route every item with a catalogue item to the agency the catalogue suggests."""
     siklus, cycle, stage, unit = _posted_or_404()
-    outcome = bulk.route_suggested(current_user, stage.key, _items(siklus, stage, unit), _versions())
+    items = _items(siklus, stage, unit)
+    versions = _seen_versions(items)
+    if versions is None:
+        return _refused(siklus, cycle, stage, unit, _changed_since())
+    outcome = bulk.route_suggested(current_user, stage.key, items, versions)
     if not outcome.ok:
         return _refused(siklus, cycle, stage, unit, outcome)
     return _done(siklus, unit, _("%(n)s proposals routed to the suggested agency.", n=outcome.done))

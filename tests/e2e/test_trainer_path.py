@@ -410,6 +410,30 @@ def test_the_login_page_and_a_logged_in_page_load_cleanly(page, console):
     assert problems == []
 
 
+def test_the_command_center_map_draws_once_shown(page, console):
+    """Leaflet and the map's points are fetched only when the map comes near the screen; the
+    interactive map then draws every point, and a point's popup names its status."""
+    login(page, "pemantau", "Pemantau (Inspektorat)")
+    loaded: list[str] = []
+    page.on("request", lambda r: loaded.append(r.url))
+    menu(page, "Command Center")
+    expect(page.locator("#svg-map svg")).to_be_attached()
+    assert page.evaluate("typeof window.L") == "undefined"  # the map is far below: nothing yet
+    assert not any("leaflet" in url or "map.json" in url for url in loaded)
+    holder = page.locator("#cc-map")
+    expect(holder).to_be_hidden()
+
+    page.locator("#svg-map").scroll_into_view_if_needed()
+    expect(holder).to_be_visible()
+    expect(holder).to_have_attribute("data-drawn", re.compile(r"^[1-9]\d*$"))
+    points = int(holder.get_attribute("data-drawn"))
+    assert holder.locator("path.leaflet-interactive").count() == points + 1  # and the region's box
+    assert any(url.endswith("/static/vendor/leaflet/leaflet.js") for url in loaded)
+    holder.locator("path.leaflet-interactive").last.click(force=True)
+    expect(holder.locator(".leaflet-popup-content")).to_contain_text(re.compile(r": \d+$"))
+    assert console.take() == []
+
+
 def test_the_language_switch_turns_the_pages_to_english_and_back(page, console):
     page.goto("/masuk")
     expect(page.locator("html")).to_have_attribute("lang", "id")
