@@ -193,6 +193,8 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1, help="gunicorn workers")
     parser.add_argument("--max", type=int, default=50_000, help="requests per wrk thread at most")
+    parser.add_argument("--only", nargs="+", metavar="SCENARIO",
+                        help="run only these scenarios (and bare); results are not saved")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install -y wrk)")
@@ -204,6 +206,8 @@ def main(argv=None) -> int:
         scenarios = build_scenarios(server.base)
         order = ["bare", "operator_list", "operator_detail", "public_proposal", "public_summary",
                  "command_center", "bare"]  # bare twice: before and after, averaged
+        if args.only:
+            order = [name for name in order if name == "bare" or name in args.only]
         bare_runs = []
         for name in order:
             print(f"  {name}: {len(scenarios[name])} pages, {args.connections} connections, "
@@ -233,6 +237,8 @@ def main(argv=None) -> int:
     for name, f, met in rows:
         print(f"| {name} | {f['rps']} | {f['ratio_to_bare']:.0%} | {f['p50_ms']} | {f['p95_ms']} | "
               f"{f['errors']} | {'-' if met is None else 'yes' if met else 'NO'} |")
+    if args.only:
+        return 0
     common.save_result(f"load-{Path(args.scale).name}", {
         "database": database.rsplit("/", 1)[-1], "connections": args.connections, "workers": args.workers,
         "duration_s": args.duration, "results": results})

@@ -43,6 +43,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SECRET_KEY", None, "str",
             "Signs sessions and CSRF tokens. Default: a random key kept in instance/secret_key."),
     Setting("PAGE_SIZE", 25, "int", "Rows per page in every list."),
+    Setting("PUBLIC_PAGE_CACHE", True, "bool",
+            "Keep rendered public pages per worker until the region's data changes (portal/pagecache.py)."),
     Setting("SESSION_COOKIE_SECURE", False, "bool",
             "Send the session cookie over HTTPS only. Set true on every live instance (TLS)."),
     Setting("PROXIES", 0, "int",

@@ -1,6 +1,5 @@
 """Flask extensions, created unbound; create_app binds them with init_app."""
 
-from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -8,6 +7,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .translation_lookup import RequestCachedBabel
 
 # Stable constraint names, so that Alembic migrations name the same thing on every database.
 NAMING_CONVENTION = {
@@ -26,6 +27,6 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
-babel = Babel()
+babel = RequestCachedBabel()
 csrf = CSRFProtect()
 bootstrap = Bootstrap5()

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from flask import current_app, g, session
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..timeutil import utcnow
@@ -67,9 +68,11 @@ class SqlSessionStore:
         return token, record
 
     def load(self, tenant_id, user_id, token):
-        # One query for the account and its session: pages keep to their query budget.
+        # One query for the account, its unit or agency (every page's scope and menu need
+        # them) and its session: pages keep to their query budget.
         row = db.session.execute(
-            select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id).where(
+            select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
+            .options(joinedload(User.wilayah), joinedload(User.perangkat_daerah)).where(
                 LoginSession.token_hash == _hash(token), LoginSession.tenant_id == tenant_id,
                 User.tenant_id == tenant_id, User.id == user_id)).first()
         return (row[0], row[1]) if row else None

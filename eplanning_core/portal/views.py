@@ -22,6 +22,7 @@ from ..usulan.messages import STATUS_NAMES
 from ..usulan.models import Usulan
 from ..wilayah.models import Wilayah
 from . import opendata, queries, stats
+from .pagecache import cached
 from .labels import BIDANG_LABELS, SUMBER_LABELS, tz_abbreviation
 from .privacy import mask_name
 
@@ -53,10 +54,14 @@ def not_found(message: str | None = None):
     return make_response(render_template("portal/not_found.html", message=message), 404)
 
 
+def _checkpoint_today() -> None:
+    audit_checkpoints.ensure_today(current_tenant_id())  # the day's first visit, if cron has not
+
+
 @bp.get("/")
 @public
+@cached(before=_checkpoint_today)
 def start():
-    audit_checkpoints.ensure_today(current_tenant_id())  # the day's first visit, if cron has not
     siklus = current_cycle()
     summary = stats.summarise(siklus, cycle_for(siklus)) if siklus else None
     kecamatan, _villages = queries.units_for_filters()
@@ -77,6 +82,7 @@ def language(lang: str):
 
 @bp.get("/lacak")
 @public
+@cached
 def track():
     raw = request.args.get("kode", "")
     if not raw.strip():
@@ -96,6 +102,7 @@ def track():
 
 @bp.get("/usulan")
 @public
+@cached
 def browse():
     siklus = current_cycle()
     if siklus is None:
@@ -114,6 +121,7 @@ def browse():
 
 @bp.get("/wilayah/<kode>")
 @public
+@cached
 def unit(kode: str):
     siklus = current_cycle()
     unit = db.session.scalar(select(Wilayah).where(Wilayah.tenant_id == current_tenant_id(),
@@ -132,6 +140,7 @@ def unit(kode: str):
 
 @bp.get("/pd/<kode>")
 @public
+@cached
 def agency(kode: str):
     siklus = current_cycle()
     pd = db.session.scalar(select(PerangkatDaerah).where(
@@ -150,6 +159,7 @@ def agency(kode: str):
 
 @bp.get("/data")
 @public
+@cached
 def data():
     siklus = current_cycle()
     return render_template("portal/data.html", datasets=opendata.DATASETS, licence=opendata.LICENCE,

@@ -1,0 +1,61 @@
+"""Rendered public pages, kept per worker until the region's data changes.
+
+Every citizen sees the same public page, and a public page is computed only from the
+region's data and its configuration. So the HTML rendered under one history head (audit/
+head.py) is served again, byte for byte, until the next change of state moves the head:
+one primary-key read instead of the page's queries and its rendering. The key also holds the
+language and the full path with its query string. Only a 200 is kept; 404s, redirects and
+downloads never are. The ETag names the same version, so a browser revalidating gets a 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import wraps
+
+from flask import current_app, make_response, request
+from flask_babel import get_locale
+
+from ..audit.head import Kept, head_of
+from ..tenancy.context import current_tenant_id
+
+#: Per worker: enough for every summary page and the busiest proposals of a few regions.
+MAX_ENTRIES = 4000
+MAX_BYTES = 32 * 1024 * 1024
+KEPT = Kept("eplanning.portal.pages", max_entries=MAX_ENTRIES, max_bytes=MAX_BYTES,
+            size=lambda page: len(page[0]))
+
+
+def _etag(key) -> str:
+    return hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
+
+
+def cached(view=None, *, before=None):
+    """Serve ``view``'s page from the cache while the region's head has not moved.
+
+    ``before`` runs on every request, hit or miss (e.g. the day's audit checkpoint).
+    """
+    if view is None:
+        return lambda v: cached(v, before=before)
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if before is not None:
+            before()
+        if not current_app.config.get("PUBLIC_PAGE_CACHE", True):
+            return view(*args, **kwargs)
+        tenant_id = current_tenant_id()
+        key = (tenant_id, str(get_locale()), request.full_path, *head_of(tenant_id))
+        page = KEPT.get(key)
+        if page is None:
+            response = make_response(view(*args, **kwargs))
+            if response.status_code != 200 or response.is_streamed:
+                return response
+            page = (response.get_data(), response.mimetype, _etag(key))
+            KEPT.put(key, page)
+        body, mimetype, etag = page
+        response = make_response(body)
+        response.mimetype = mimetype
+        response.set_etag(etag)
+        return response.make_conditional(request)
+    return wrapper

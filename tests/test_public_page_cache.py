@@ -1,0 +1,64 @@
+"""Public pages are kept rendered until the region's data changes (portal/pagecache.py):
+a citizen never sees a page older than the last decision, and a second visit costs one read."""
+
+from __future__ import annotations
+
+from test_portal import _act, _create, count_queries
+
+from eplanning_core.extensions import db
+from eplanning_core.usulan.models import Usulan
+
+
+def _track(client, usulan, **headers):
+    code = usulan if isinstance(usulan, str) else usulan.kode_lacak
+    return client.get(f"/publik/lacak?kode={code}", headers=headers)
+
+
+def test_a_decision_shows_on_the_next_visit_though_the_page_was_kept(client, siklus, region):
+    usulan = _create(siklus, region)
+    code = usulan.kode_lacak
+    first = _track(client, code)
+    assert first.status_code == 200 and "belum dibahas" in first.get_data(as_text=True)
+    with count_queries() as statements:
+        again = _track(client, code)
+    assert again.get_data() == first.get_data()
+    assert len([s for s in statements if "audit_chain_head" in s]) == 1
+    assert not [s for s in statements if "usulan" in s.lower() and "audit_chain_head" not in s], statements
+
+    _act(db.session.get(Usulan, usulan.id), region["users"]["ling1"], "ditolak",
+         reason="Sudah dibangun swadaya warga")
+    after = _track(client, code).get_data(as_text=True)
+    assert "Sudah dibangun swadaya warga" in after and "belum dibahas" not in after
+
+
+def test_summaries_count_a_new_proposal_at_once(client, siklus, region):
+    start = client.get("/publik/").get_data(as_text=True)
+    _create(siklus, region)
+    assert client.get("/publik/").get_data(as_text=True) != start
+
+
+def test_a_browser_revalidating_gets_304_until_the_data_changes(client, siklus, region):
+    usulan = _create(siklus, region)
+    first = _track(client, usulan)
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"].startswith("public")
+    same = _track(client, usulan, **{"If-None-Match": etag})
+    assert same.status_code == 304 and same.get_data() == b""
+    _act(db.session.get(Usulan, usulan.id), region["users"]["ling1"], "survei_selesai")
+    changed = _track(client, usulan, **{"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_each_language_keeps_its_own_page(client, siklus, region):
+    usulan = _create(siklus, region)
+    indonesian = _track(client, usulan).get_data(as_text=True)
+    client.get("/publik/bahasa/en?next=/publik/")
+    english = _track(client, usulan).get_data(as_text=True)
+    assert 'lang="en"' in english and 'lang="id"' in indonesian
+    assert "not yet discussed" in english and "belum dibahas" in indonesian
+
+
+def test_a_missing_code_is_never_kept(client, siklus, region):
+    assert client.get("/publik/lacak?kode=MDN-2027-999999").status_code == 404
+    usulan = _create(siklus, region)
+    assert client.get(f"/publik/lacak?kode={usulan.kode_lacak}").status_code == 200
