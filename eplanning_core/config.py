@@ -45,6 +45,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_SIZE", 25, "int", "Rows per page in every list."),
     Setting("PUBLIC_PAGE_CACHE", True, "bool",
             "Keep rendered public pages per worker until the region's data changes (portal/pagecache.py)."),
+    Setting("PUBLIC_PAGE_HEAD_MS", 1000, "int",
+            "How long a worker reuses the region's history head it read for the public pages "
+            "(milliseconds; 0: read it on every request). A worker's own changes are seen at once."),
     Setting("SESSION_COOKIE_SECURE", False, "bool",
             "Send the session cookie over HTTPS only. Set true on every live instance (TLS)."),
     Setting("PROXIES", 0, "int",

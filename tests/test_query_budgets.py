@@ -85,7 +85,7 @@ def _more(world, region):
 
 
 def _forget_kept_results(app) -> None:
-    for name in ("eplanning.commandcenter", "eplanning.portal.pages"):
+    for name in ("eplanning.commandcenter", "eplanning.portal.pages", "eplanning.portal.heads"):
         app.extensions.pop(name, None)
 
 

@@ -6,15 +6,24 @@ head.py) is served again, byte for byte, until the next change of state moves th
 one primary-key read instead of the page's queries and its rendering. The key also holds the
 language and the full path with its query string. Only a 200 is kept; 404s, redirects and
 downloads never are. The ETag names the same version, so a browser revalidating gets a 304.
+
+The head itself is read at most once a second per worker (``PUBLIC_PAGE_HEAD_MS``), so that a
+citizen's page costs no database work at all between two reads: a decision shows on every
+worker within that second (and at once on the worker that saved it: any commit there forgets
+the head read). The pages already tell browsers and proxies they may reuse them for minutes
+(views.MAX_AGE); this second is well inside that promise.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from functools import wraps
 
-from flask import current_app, make_response, request
+from flask import current_app, has_app_context, make_response, request
 from flask_babel import get_locale
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from ..audit.head import Kept, head_of
 from ..tenancy.context import current_tenant_id
@@ -24,6 +33,31 @@ MAX_ENTRIES = 4000
 MAX_BYTES = 32 * 1024 * 1024
 KEPT = Kept("eplanning.portal.pages", max_entries=MAX_ENTRIES, max_bytes=MAX_BYTES,
             size=lambda page: len(page[0]))
+
+
+_HEADS = "eplanning.portal.heads"
+
+
+def current_head(tenant_id: int) -> tuple[int, str]:
+    """The region's history head, read again once PUBLIC_PAGE_HEAD_MS have passed."""
+    reuse = current_app.config.get("PUBLIC_PAGE_HEAD_MS", 1000) / 1000
+    heads = current_app.extensions.setdefault(_HEADS, {})
+    seen = heads.get(tenant_id)
+    now = time.monotonic()
+    if seen is not None and now - seen[0] < reuse:
+        return seen[1]
+    head = head_of(tenant_id)
+    heads[tenant_id] = (now, head)
+    return head
+
+
+def forget_heads(_session=None) -> None:
+    """After any commit of this worker: its own changes show on its next public page."""
+    if has_app_context():
+        current_app.extensions.pop(_HEADS, None)
+
+
+event.listen(Session, "after_commit", forget_heads)
 
 
 def _etag(key) -> str:
@@ -45,7 +79,7 @@ def cached(view=None, *, before=None):
         if not current_app.config.get("PUBLIC_PAGE_CACHE", True):
             return view(*args, **kwargs)
         tenant_id = current_tenant_id()
-        key = (tenant_id, str(get_locale()), request.full_path, *head_of(tenant_id))
+        key = (tenant_id, str(get_locale()), request.full_path, *current_head(tenant_id))
         page = KEPT.get(key)
         if page is None:
             response = make_response(view(*args, **kwargs))
