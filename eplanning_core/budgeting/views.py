@@ -23,7 +23,7 @@ from ..accounts.models import PerangkatDaerah, User
 from ..exports.excel import Column, attachment_response, xlsx_response
 from ..extensions import db
 from ..forms import Form
-from ..paging import page_of
+from ..paging import page_of, page_of_list
 from ..siklus.current import all_cycles, current_cycle
 from ..tenancy.context import tenant_config, tenant_select
 from . import export, importer, reconciliation
@@ -170,20 +170,6 @@ def _when(moment) -> str:
 
 # ---- the reconciliation ---------------------------------------------------------------------
 
-class _Page:
-    """A page of an in-memory list, shaped like Flask-SQLAlchemy's Pagination for ``pager``."""
-
-    def __init__(self, items: list, page: int, per_page: int):
-        self.total = len(items)
-        self.per_page = per_page
-        self.pages = max(1, -(-self.total // per_page))
-        self.page = min(max(page, 1), self.pages)
-        start = (self.page - 1) * per_page
-        self.items = items[start:start + per_page]
-        self.has_prev, self.has_next = self.page > 1, self.page < self.pages
-        self.prev_num, self.next_num = self.page - 1, self.page + 1
-
-
 def _filters() -> dict:
     return {"jenis": request.args.get("jenis", "") if request.args.get("jenis") in reconciliation.KINDS else "",
             "pd": (request.args.get("pd") or "").strip()[:40],
@@ -193,8 +179,6 @@ def _filters() -> dict:
 @bp.get("/<int:tahun>/rekonsiliasi")
 @admin_required
 def reconcile(tahun: int):
-    from flask import current_app
-
     siklus = _cycle_or_404(tahun)
     try:
         report = reconciliation.reconcile(siklus)
@@ -205,7 +189,7 @@ def reconcile(tahun: int):
     found = report.filtered(filters["jenis"] or None, filters["pd"] or None, filters["q"] or None)
     if request.args.get("format") == "xlsx":
         return _export_findings(siklus, found)
-    page = _Page(found, request.args.get("page", 1, type=int) or 1, current_app.config["PAGE_SIZE"])
+    page = page_of_list(found)
     agencies = db.session.scalars(tenant_select(PerangkatDaerah).order_by(PerangkatDaerah.kode)).all()
     return render_template("anggaran/reconcile.html", siklus=siklus, report=report, counts=report.counts(),
                            pagination=page, filters=filters, kinds=reconciliation.KINDS, agencies=agencies)
