@@ -219,6 +219,26 @@ def test_renamed_unit_is_updated_in_place(app, tmp_path):
     assert after["12.71.01.1001"].version == 1
 
 
+def test_every_import_that_changes_units_leaves_its_history_entry(app, tmp_path):
+    """Who changed the region's units, and how many, is traceable; the entry also moves the
+    history head, so pages kept until the data changes (public portal, Command Center) show
+    the new names at once. A run that changes nothing leaves nothing."""
+    from eplanning_core.audit.models import AuditEntry
+
+    def imports():
+        return db.session.scalars(select(AuditEntry.changes).where(
+            AuditEntry.tenant_id == current_tenant_id(), AuditEntry.action == "wilayah.impor")
+            .order_by(AuditEntry.seq)).all()
+
+    run_import(MINI, UNITS)
+    assert imports() == [{"units_created": [None, 9], "units_renamed": [None, 0]}]
+    run_import(MINI, UNITS)
+    assert len(imports()) == 1
+    renamed = write(tmp_path, "wilayah.csv", MINI.read_text().replace("Pusat Pasar", "Pusat Pasar Baru"))
+    run_import(renamed, UNITS)
+    assert imports()[-1] == {"units_created": [None, 0], "units_renamed": [None, 1]}
+
+
 def test_cli_counts_a_rename(runner, tmp_path):
     assert cli(runner, "--wilayah", MINI, "--units", UNITS).exit_code == 0
     renamed = write(tmp_path, "wilayah.csv", MINI.read_text().replace("Medan Sunggal", "Medan Sunggal Raya"))

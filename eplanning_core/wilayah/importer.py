@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from ..audit.operations import record
 from ..extensions import db
 from .models import DESA, KECAMATAN, LINGKUNGAN, Wilayah
 
@@ -235,6 +236,10 @@ def import_units(tenant_id: int, rows_by_file: list[tuple[str, list[Row]]],
                     report.unchanged[level] += 1
             db.session.add_all(new_units)
             db.session.flush()
+        created, renamed = sum(report.created.values()), sum(report.renamed.values())
+        if created or renamed:  # traceable like every change, and it moves the region's history head
+            record(tenant_id=tenant_id, actor=None, action="wilayah.impor", object_type="wilayah",
+                   changes={"units_created": [None, created], "units_renamed": [None, renamed]})
         db.session.commit()
     except Exception:
         db.session.rollback()
