@@ -115,40 +115,16 @@ def link(rows: list[dict], head: tuple[int, str] = (0, GENESIS)) -> tuple[int, s
     Fast enough for millions of rows (a few microseconds each).
     """
     seq, previous = head
-    frames: dict[tuple, tuple[str, str, str, str, str]] = {}
     for row in rows:
         seq += 1
         created = row["created_at"]
         if created.tzinfo is not None:
-            row["created_at"] = created = utc_naive(created)
+            row["created_at"] = utc_naive(created)
         text, row["changes"] = _changes(row.get("changes"))
         row["seq"] = seq
         row["prev_hash"] = previous
-        object_id = row["object_id"]
-        if type(object_id) is not int and object_id is not None or type(previous) is not str:
-            previous = row["entry_hash"] = sha256(canonical(row, text)).hexdigest()
-            continue
-        key = (row["action"], row["actor_id"], type(row["actor_id"]), row["actor_name"], created,
-               row["object_type"], row["reason"], row["tenant_id"], type(row["tenant_id"]))
-        frame = frames.get(key)
-        if frame is None:
-            frame = frames[key] = _frame(row)
-        previous = row["entry_hash"] = sha256(
-            (f"{frame[0]}{text}{frame[1]}{'null' if object_id is None else int.__repr__(object_id)}"
-             f"{frame[2]}{_string(previous)}{frame[3]}{seq}{frame[4]}").encode("ascii")).hexdigest()
+        previous = row["entry_hash"] = sha256(canonical(row, text)).hexdigest()
     return seq, previous
-
-
-def _frame(row) -> tuple[str, str, str, str, str]:
-    """The text of :func:`canonical` around the fields that change from entry to entry
-    (changes, object_id, prev_hash, seq): a bulk write of one action by one actor at one
-    moment repeats it, and :func:`link` writes it once."""
-    return (f'{{"action":{_json(row["action"])},"actor_id":{_json(row["actor_id"])},'
-            f'"actor_name":{_json(row["actor_name"])},"changes":',
-            f',"created_at":{_json(canonical_time(row["created_at"]))},"object_id":',
-            f',"object_type":{_json(row["object_type"])},"prev_hash":',
-            f',"reason":{_json(row["reason"])},"seq":',
-            f',"tenant_id":{_json(row["tenant_id"])}}}')
 
 
 # ---- walking a stored chain -----------------------------------------------------------------

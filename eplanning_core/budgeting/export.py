@@ -108,46 +108,25 @@ def decisions_of(siklus: Siklus, ids: list[int], stage_names: dict[str, str]) ->
     """Every decision and move of the given items, oldest first, by office.
 
     One query per 5,000 items, by id: an index lookup whatever the planner knows (right
-    after a large import PostgreSQL has no statistics on the new rows yet). A bulk operation
-    gives thousands of items the same decision (same stage, office and moment): equal
-    decisions are one shared dict, built once (callers only read them).
+    after a large import PostgreSQL has no statistics on the new rows yet).
     """
     config = tenant_config()
     zone = ZoneInfo(config.timezone)
     out: dict[int, list[dict]] = {}
-    shared: dict[tuple, dict] = {}
-    offices: dict[tuple, str] = {}
-    times: dict[datetime | None, str | None] = {}
-    connection = db.session.connection()  # Core rows: no ORM bookkeeping per decision
     for start in range(0, len(ids), CHUNK):
-        rows = connection.execute(
+        rows = db.session.execute(
             select(Keputusan.usulan_id, Keputusan.tahapan, Keputusan.keputusan, Keputusan.alasan,
                    Keputusan.created_at, Wilayah.nama, Wilayah.tingkat, PerangkatDaerah.nama, User.role)
             .outerjoin(Wilayah, Wilayah.id == Keputusan.oleh_wilayah_id)
             .outerjoin(PerangkatDaerah, PerangkatDaerah.id == Keputusan.oleh_perangkat_daerah_id)
             .outerjoin(User, User.id == Keputusan.user_id)
             .where(Keputusan.tenant_id == siklus.tenant_id, Keputusan.usulan_id.in_(ids[start:start + CHUNK]))
-            .order_by(Keputusan.usulan_id, Keputusan.id)).all()  # one fetchall, not a fetch per row
+            .order_by(Keputusan.usulan_id, Keputusan.id))
         for usulan_id, tahapan, keputusan, alasan, at, unit, level, agency, role in rows:
-            office_key = (unit, level, agency, role)
-            office = offices.get(office_key)
-            if office is None:
-                office = offices[office_key] = office_label(config, unit, level, agency, role)
-            if at in times:
-                waktu = times[at]
-            else:
-                waktu = times[at] = _local_iso(at, zone)
-            key = (tahapan, keputusan, alasan, office, waktu)
-            decision = shared.get(key)
-            if decision is None:
-                decision = shared[key] = {
-                    "tahapan": tahapan, "tahapan_nama": stage_names.get(tahapan, tahapan),
-                    "keputusan": keputusan, "alasan": alasan, "oleh": office, "waktu": waktu}
-            found = out.get(usulan_id)
-            if found is None:
-                out[usulan_id] = [decision]
-            else:
-                found.append(decision)
+            out.setdefault(usulan_id, []).append({
+                "tahapan": tahapan, "tahapan_nama": stage_names.get(tahapan, tahapan), "keputusan": keputusan,
+                "alasan": alasan, "oleh": office_label(config, unit, level, agency, role),
+                "waktu": _local_iso(at, zone)})
     return out
 
 
@@ -180,7 +159,7 @@ def rkpd(siklus: Siklus) -> Rkpd:
     stage_names = {s.key: s.name for s in cycle.stages}
     where = plan_clause(siklus, cycle)
     origin, place, parent, grandparent = (aliased(Wilayah) for _i in range(4))
-    rows = db.session.connection().execute(
+    rows = db.session.execute(
         select(Usulan.id, Usulan.kode_lacak, Usulan.tahapan, Usulan.status, PerangkatDaerah.kode,
                PerangkatDaerah.nama, Usulan.sub_kegiatan_kode, Nomenklatur.nama, Usulan.usulan_kegiatan,
                Usulan.pagu, Usulan.total, Usulan.target, Usulan.indikator, Usulan.volume, Usulan.satuan,
@@ -224,12 +203,8 @@ def decision_text(decision: dict) -> str:
     return text + (f" - {decision['alasan']}" if decision["alasan"] else "")
 
 
-def flat(line: dict, texts: dict | None = None) -> dict:
-    """A line with its nested parts as plain columns (CSV_FIELDS).
-
-    ``texts``: a cache of decision phrases by decision (shared dicts, see :func:`decisions_of`)
-    for a whole file; the caller keeps the lines alive while it is used.
-    """
+def flat(line: dict) -> dict:
+    """A line with its nested parts as plain columns (CSV_FIELDS)."""
     out = {k: v for k, v in line.items() if k not in ("lokasi", "asal", "keputusan")}
     out["lokasi_kode"] = line["lokasi"]["kode"]
     out["lokasi_nama"] = " > ".join(line["lokasi"]["nama"])
@@ -238,16 +213,7 @@ def flat(line: dict, texts: dict | None = None) -> dict:
         out[key] = line["asal"][key]
     out["asal_wilayah_kode"] = line["asal"]["wilayah_kode"]
     out["asal_wilayah_nama"] = line["asal"]["wilayah_nama"]
-    if texts is None:
-        out["keputusan"] = "; ".join(decision_text(d) for d in line["keputusan"])
-        return out
-    phrases = []
-    for decision in line["keputusan"]:
-        text = texts.get(id(decision))
-        if text is None:
-            text = texts[id(decision)] = decision_text(decision)
-        phrases.append(text)
-    out["keputusan"] = "; ".join(phrases)
+    out["keputusan"] = "; ".join(decision_text(d) for d in line["keputusan"])
     return out
 
 
@@ -266,9 +232,8 @@ def csv_bytes(plan: Rkpd) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_FIELDS)
-    texts: dict = {}
     for line in plan.lines:
-        row = flat(line, texts)
+        row = flat(line)
         writer.writerow(["" if row[k] is None else _csv_safe(row[k]) for k in CSV_FIELDS])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -295,20 +260,14 @@ def excel_columns() -> list[Column]:
 def excel_bytes(plan: Rkpd) -> bytes:
     from ..usulan.messages import status_name
 
-    texts: dict = {}
-    statuses: dict = {}
-
     def rows():
         for line in plan.lines:
-            r = flat(line, texts)
-            status = statuses.get(r["status"])
-            if status is None:
-                status = statuses[r["status"]] = status_name(r["status"])
+            r = flat(line)
             origin = " ".join(x for x in (r["asal_wilayah_kode"], r["asal_wilayah_nama"]) if x)
             yield (r["kode_lacak"], r["perangkat_daerah_kode"], r["perangkat_daerah_nama"],
                    r["sub_kegiatan_kode"], r["sub_kegiatan_nama"], r["usulan_kegiatan"], r["pagu"],
                    r["target"], r["indikator"], r["lokasi_kode"], r["lokasi_nama"], r["sumber"], origin,
-                   r["dprd_anggota"], r["dapil"], status, r["anggaran_jumlah"],
+                   r["dprd_anggota"], r["dapil"], status_name(r["status"]), r["anggaran_jumlah"],
                    r["keputusan"])
 
     buffer = io.BytesIO()
