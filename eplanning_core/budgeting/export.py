@@ -113,15 +113,16 @@ def decisions_of(siklus: Siklus, ids: list[int], stage_names: dict[str, str]) ->
     config = tenant_config()
     zone = ZoneInfo(config.timezone)
     out: dict[int, list[dict]] = {}
+    connection = db.session.connection()  # Core rows: no ORM bookkeeping per decision
     for start in range(0, len(ids), CHUNK):
-        rows = db.session.execute(
+        rows = connection.execute(
             select(Keputusan.usulan_id, Keputusan.tahapan, Keputusan.keputusan, Keputusan.alasan,
                    Keputusan.created_at, Wilayah.nama, Wilayah.tingkat, PerangkatDaerah.nama, User.role)
             .outerjoin(Wilayah, Wilayah.id == Keputusan.oleh_wilayah_id)
             .outerjoin(PerangkatDaerah, PerangkatDaerah.id == Keputusan.oleh_perangkat_daerah_id)
             .outerjoin(User, User.id == Keputusan.user_id)
             .where(Keputusan.tenant_id == siklus.tenant_id, Keputusan.usulan_id.in_(ids[start:start + CHUNK]))
-            .order_by(Keputusan.usulan_id, Keputusan.id))
+            .order_by(Keputusan.usulan_id, Keputusan.id)).all()  # one fetchall, not a fetch per row
         for usulan_id, tahapan, keputusan, alasan, at, unit, level, agency, role in rows:
             out.setdefault(usulan_id, []).append({
                 "tahapan": tahapan, "tahapan_nama": stage_names.get(tahapan, tahapan), "keputusan": keputusan,
@@ -159,7 +160,7 @@ def rkpd(siklus: Siklus) -> Rkpd:
     stage_names = {s.key: s.name for s in cycle.stages}
     where = plan_clause(siklus, cycle)
     origin, place, parent, grandparent = (aliased(Wilayah) for _i in range(4))
-    rows = db.session.execute(
+    rows = db.session.connection().execute(
         select(Usulan.id, Usulan.kode_lacak, Usulan.tahapan, Usulan.status, PerangkatDaerah.kode,
                PerangkatDaerah.nama, Usulan.sub_kegiatan_kode, Nomenklatur.nama, Usulan.usulan_kegiatan,
                Usulan.pagu, Usulan.total, Usulan.target, Usulan.indikator, Usulan.volume, Usulan.satuan,
