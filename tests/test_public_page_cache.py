@@ -11,6 +11,7 @@ from test_portal import _act, _create, count_queries
 
 from eplanning_core.audit.models import AuditChainHead
 from eplanning_core.extensions import db
+from eplanning_core.portal import pagecache
 from eplanning_core.usulan.models import Usulan
 
 
@@ -28,7 +29,7 @@ def test_a_decision_shows_on_the_next_visit_though_the_page_was_kept(client, sik
         again = _track(client, code)
     assert again.get_data() == first.get_data()
     assert statements == [], statements  # the head was read a moment ago: no database work at all
-    client.application.extensions.pop("eplanning.portal.heads")
+    pagecache.forget_heads()
     with count_queries() as statements:
         assert _track(client, code).get_data() == first.get_data()
     reads = [s for s in statements if "set_config" not in s]  # PostgreSQL: the region per transaction

@@ -35,13 +35,13 @@ KEPT = Kept("eplanning.portal.pages", max_entries=MAX_ENTRIES, max_bytes=MAX_BYT
             size=lambda page: len(page[0]))
 
 
-_HEADS = "eplanning.portal.heads"
+HEADS = "eplanning.portal.heads"
 
 
 def current_head(tenant_id: int) -> tuple[int, str]:
     """The region's history head, read again once PUBLIC_PAGE_HEAD_MS have passed."""
     reuse = current_app.config.get("PUBLIC_PAGE_HEAD_MS", 1000) / 1000
-    heads = current_app.extensions.setdefault(_HEADS, {})
+    heads = current_app.extensions.setdefault(HEADS, {})
     seen = heads.get(tenant_id)
     now = time.monotonic()
     if seen is not None and now - seen[0] < reuse:
@@ -52,9 +52,10 @@ def current_head(tenant_id: int) -> tuple[int, str]:
 
 
 def forget_heads(_session=None) -> None:
-    """After any commit of this worker: its own changes show on its next public page."""
+    """After any commit of this worker: its own changes show on its next public page (also
+    called by tests to read the head afresh)."""
     if has_app_context():
-        current_app.extensions.pop(_HEADS, None)
+        current_app.extensions.pop(HEADS, None)
 
 
 event.listen(Session, "after_commit", forget_heads)
