@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 DEMO_DB := sqlite:///$(CURDIR)/instance/demo.sqlite
+# make demo PORT=8080 (HOST=0.0.0.0 to be reached from other machines of a training room)
+PORT ?= 5000
+HOST ?= 127.0.0.1
 
-.PHONY: demo demo-reset test install translations migration check-migrations
+.PHONY: demo demo-reset test install translations migration check-migrations engines engines-stop
 
 $(STAMP): setup.cfg pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,17 +18,27 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
-## demo: create/upgrade the SQLite demo database, load Kota Medan and serve it
+## demo: create/upgrade the SQLite demo database, load Kota Medan and serve it on PORT (5000)
 demo: $(STAMP)
-	EPLANNING_DATABASE_URL=$(DEMO_DB) $(BIN)/eplanning demo
+	EPLANNING_DATABASE_URL=$(DEMO_DB) $(BIN)/eplanning demo --host $(HOST) --port $(PORT)
 
 ## demo-reset: the same, from an empty database
 demo-reset: $(STAMP)
-	EPLANNING_DATABASE_URL=$(DEMO_DB) $(BIN)/eplanning demo --reset
+	EPLANNING_DATABASE_URL=$(DEMO_DB) $(BIN)/eplanning demo --reset --host $(HOST) --port $(PORT)
 
-## test: the whole suite (SQLite, and PostgreSQL when reachable; required when CI=true)
+## test: the whole suite (SQLite, and PostgreSQL when reachable; required when CI=true), in
+## TEST_WORKERS parallel pytest-xdist workers (TEST_WORKERS=0: one process, no workers)
+TEST_WORKERS ?= 3
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+## engines: the scaling tests' engines on this machine (root or sudo): a streaming replica on
+## 5433, PgBouncer on 6432, HAProxy on 8480 (docs/scaling.md); engines-stop stops them
+engines:
+	bash .ci/engines/all.sh
+
+engines-stop:
+	bash .ci/engines/stop.sh
 
 ## translations: extract messages, update the catalogues, compile them
 translations: $(STAMP)

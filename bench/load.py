@@ -121,8 +121,8 @@ class Browser:
 
 def build_scenarios(base: str) -> dict[str, list[tuple[str, str]]]:
     """(path, cookie) lists per scenario, each path checked to answer 200 first."""
-    scenarios: dict[str, list] = {"operator_list": [], "operator_detail": [], "command_center": [],
-                                  "public_proposal": [], "public_summary": []}
+    scenarios: dict[str, list] = {"operator_list": [], "operator_detail": [], "operator_desk": [],
+                                  "command_center": [], "public_proposal": [], "public_summary": []}
     codes = []
     for username in OPERATORS:
         browser = Browser(base)
@@ -134,6 +134,7 @@ def build_scenarios(base: str) -> dict[str, list[tuple[str, str]]]:
         scenarios["operator_list"] += [("/usulan/", cookie), ("/usulan/?page=2", cookie),
                                        ("/usulan/?tahapan=musrenbang_kelurahan", cookie)]
         scenarios["operator_detail"] += [(f"/usulan/{i}", cookie) for i in ids]
+        scenarios["operator_desk"].append(("/", cookie))  # the desk each role lands on
         if username in ("admin", "pemantau"):
             scenarios["command_center"].append(("/command-center/", cookie))
     anonymous = Browser(base)

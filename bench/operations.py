@@ -42,7 +42,7 @@ def prepare(app, n: int) -> None:
     from eplanning_core.demo.seed import seed_demo
     from eplanning_core.extensions import db
     from eplanning_core.kamus.models import KamusUsulan
-    from eplanning_core.siklus.bridge import local_now
+    from eplanning_core.usulan.engine_adapter import local_now
     from eplanning_core.siklus.operations import open_cycle
     from eplanning_core.wilayah.models import Wilayah
 

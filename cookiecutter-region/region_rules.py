@@ -2,10 +2,13 @@
 
 Used twice, so that both use the same rules:
 - as a Jinja extension (``_extensions`` in cookiecutter.json): filters that derive the
-  defaults while cookiecutter asks (the region's name and province from a wilayah CSV, its
-  kind from the code, a slug, a time zone ...);
+  defaults while cookiecutter asks (the region's name, kind, province, time zone and usual
+  levels from its code alone, through the core's national list of kabupaten/kota
+  ``eplanning_core/data/kabkota.csv``, or from a given wilayah CSV; a slug ...);
 - by hooks/pre_gen_project.py, which checks every answer with :func:`problems` and refuses
-  to bake when one is wrong.
+  to bake when one is wrong, saying how to give it. Free-text answers (``levels``,
+  ``stage_preset``) are checked there rather than as cookiecutter choice lists, which fail
+  with a traceback before any hook runs.
 
 Standard library and Jinja only: the template must work with a bare ``cookiecutter``
 (``pipx run cookiecutter cookiecutter-region``) where eplanning-core is not installed.
@@ -14,6 +17,7 @@ Standard library and Jinja only: the template must work with a bare ``cookiecutt
 from __future__ import annotations
 
 import csv
+import logging
 import re
 import unicodedata
 from functools import lru_cache
@@ -32,7 +36,7 @@ KINDS = ("kabupaten", "kota")
 TIMEZONES = ("Asia/Jakarta", "Asia/Pontianak", "Asia/Makassar", "Asia/Jayapura")
 LEVEL_SETS = ("Kecamatan/Kelurahan/Lingkungan", "Kecamatan/Desa/Dusun", "Kecamatan/Nagari/Jorong",
               "Kecamatan/Nagari/Korong")
-CUSTOM = "lainnya"
+CUSTOM = "lainnya"   # the old way of custom levels: levels=lainnya custom_levels=A/B/C (still read)
 PRESETS = ("lengkap", "tanpa-rembuk-warga", "ringkas")
 LOGO_TYPES = (".svg", ".png", ".jpg", ".jpeg", ".webp")
 
@@ -55,6 +59,30 @@ _ZONES = {**dict.fromkeys(("61", "62"), "Asia/Pontianak"),
           **dict.fromkeys(("51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"),
                           "Asia/Makassar"),
           **dict.fromkeys(("81", "82", "91", "92", "93", "94", "95", "96"), "Asia/Jayapura")}
+
+
+# ---- the national list of kabupaten/kota shipped with the core ---------------------------------
+
+#: Where the core keeps it, seen from this folder: a clone (cookiecutter-region/ beside
+#: eplanning_core/) or the installed package (eplanning_core/regiontemplate/template/).
+_HERE = Path(__file__).resolve().parent
+KABKOTA_PLACES = (_HERE.parent / "eplanning_core" / "data" / "kabkota.csv",
+                  _HERE.parents[1] / "data" / "kabkota.csv")
+
+
+@lru_cache(maxsize=1)
+def national_list() -> dict[str, dict[str, str]]:
+    """kode -> row (nama, jenis, kode_provinsi, provinsi, zona_waktu) of every kabupaten/kota;
+    empty when the template is used without the core beside it (answers are then typed)."""
+    for place in KABKOTA_PLACES:
+        if place.is_file():
+            with place.open(encoding="utf-8", newline="") as handle:
+                return {row["kode"]: row for row in csv.DictReader(handle)}
+    return {}
+
+
+def _listed(code: str) -> dict[str, str]:
+    return national_list().get((code or "").strip(), {})
 
 
 # ---- the wilayah CSV --------------------------------------------------------------------------
@@ -119,21 +147,41 @@ def absolute_path(value: str) -> str:
     return str(Path(value).expanduser().resolve()) if value else ""
 
 
-def wilayah_name(code: str, path: str) -> str:
-    return _name_in(path, code) if REGION_CODE.match(code or "") else ""
+def wilayah_name(code: str, path: str = "") -> str:
+    """The name in the given CSV, else in the national list; empty for an unknown code."""
+    if not REGION_CODE.match(code or ""):
+        return ""
+    return (_name_in(path, code) if path else "") or _listed(code).get("nama", "")
 
 
 def province_name(code: str, path: str = "") -> str:
     prefix = (code or "")[:2]
-    return (_name_in(path, prefix) if re.match(r"^\d{2}$", prefix) else "") or PROVINCES.get(prefix, "")
+    return ((_name_in(path, prefix) if re.match(r"^\d{2}$", prefix) else "")
+            or _listed(code).get("provinsi", "") or PROVINCES.get(prefix, ""))
 
 
 def region_kind(code: str, name: str = "") -> str:
-    """'kota' for "Kota ..." names and codes 71 and up (Kemendagri numbers cities from 71)."""
+    """From the name ("Kota ..."), else the national list, else the code (Kemendagri numbers
+    cities from 71)."""
     words = (name or "").strip().lower().split()
     if words and words[0] in ("kota", "kabupaten", "kab.", "kab"):
         return "kota" if words[0] == "kota" else "kabupaten"
+    if _listed(code).get("jenis") in KINDS:
+        return _listed(code)["jenis"]
     return "kota" if REGION_CODE.match(code or "") and int(code[3:]) >= 71 else "kabupaten"
+
+
+def default_levels(code: str, kind: str = "") -> str:
+    """The usual three levels of a region: a kota's kelurahan, a kabupaten's desa, and the
+    nagari of Sumatera Barat's kabupaten (korong in Padang Pariaman; Mentawai has desa)."""
+    code = (code or "").strip()
+    if kind == "kota":
+        return "Kecamatan/Kelurahan/Lingkungan"
+    if code == "13.05":
+        return "Kecamatan/Nagari/Korong"
+    if code.startswith("13.") and code != "13.09":
+        return "Kecamatan/Nagari/Jorong"
+    return "Kecamatan/Desa/Dusun"
 
 
 def _ascii(text: str) -> str:
@@ -141,16 +189,32 @@ def _ascii(text: str) -> str:
 
 
 def _bare_name(name: str) -> str:
-    """"Kota Medan" -> "Medan", "Kabupaten Padang Pariaman" -> "Padang Pariaman"."""
-    return re.sub(r"^(kota|kabupaten|kab\.?)\s+", "", (name or "").strip(), flags=re.I)
+    """"Kota Medan" -> "Medan", "Kabupaten Padang Pariaman" -> "Padang Pariaman",
+    "Kota Administrasi Jakarta Pusat" -> "Jakarta Pusat"."""
+    return re.sub(r"^(kota|kabupaten|kab\.?)\s+(administrasi\s+)?", "", (name or "").strip(), flags=re.I)
 
 
 def bare_name(name: str) -> str:
     return _bare_name(name)
 
 
+@lru_cache(maxsize=1)
+def _shared_names() -> frozenset[str]:
+    """Bare names that a kabupaten and a kota share (Kabupaten and Kota Bandung ...)."""
+    seen: dict[str, int] = {}
+    for row in national_list().values():
+        key = _same(_bare_name(row["nama"]))
+        seen[key] = seen.get(key, 0) + 1
+    return frozenset(k for k, n in seen.items() if n > 1)
+
+
 def tenant_slug(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", _ascii(_bare_name(name)).lower()).strip("-")[:40]
+    """"medan"; "kab-bandung" and "kota-bandung" where both exist, so that one deployment
+    can serve both."""
+    slug = re.sub(r"[^a-z0-9]+", "-", _ascii(_bare_name(name)).lower()).strip("-")[:36]
+    if slug and _same(_bare_name(name)) in _shared_names():
+        slug = ("kota-" if region_kind("", name) == "kota" else "kab-") + slug
+    return slug
 
 
 def tracking_prefix(name: str) -> str:
@@ -166,12 +230,12 @@ def tracking_prefix(name: str) -> str:
 
 
 def region_timezone(code: str) -> str:
-    return _ZONES.get((code or "")[:2], "Asia/Jakarta")
+    return _listed(code).get("zona_waktu") or _ZONES.get((code or "")[:2], "Asia/Jakarta")
 
 
-def level_names(choice: str, custom: str = "") -> str:
-    """The three level names as "A/B/C": the chosen set, or the custom text when 'lainnya'."""
-    return (custom or "").strip() if choice == CUSTOM else (choice or "")
+def level_names(levels: str, custom: str = "") -> str:
+    """The three level names as "A/B/C": the answer itself, or custom_levels with 'lainnya'."""
+    return (custom or "").strip() if (levels or "").strip() == CUSTOM else (levels or "").strip()
 
 
 def split_levels(text: str) -> list[str]:
@@ -244,11 +308,27 @@ def eplanning_core_version() -> str:
     return "0.2.0"
 
 
+class _RefusalWithoutTraceback(logging.Filter):
+    """The pre-generation hook has already said which answer is wrong and how to give it;
+    cookiecutter's traceback of the hook's exit status would only bury that message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and "didn't exit successfully" in record.getMessage():
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def _quiet_refusals() -> None:
+    hooks_log = logging.getLogger("cookiecutter.hooks")
+    if not any(isinstance(f, _RefusalWithoutTraceback) for f in hooks_log.filters):
+        hooks_log.addFilter(_RefusalWithoutTraceback())
+
+
 class RegionExtension(Extension):
     """Registers the filters above for cookiecutter.json and the template's files."""
 
-    FILTERS = (absolute_path, bare_name, wilayah_name, province_name, region_kind, tenant_slug,
-               tracking_prefix, region_timezone, level_names, split_levels, stage_word, next_major,
+    FILTERS = (absolute_path, bare_name, wilayah_name, province_name, region_kind, default_levels,
+               tenant_slug, tracking_prefix, region_timezone, level_names, split_levels, stage_word, next_major,
                logo_file, initials, kecamatan_codes, first_village, toml)
 
     def __init__(self, environment):
@@ -258,6 +338,7 @@ class RegionExtension(Extension):
         environment.globals["eplanning_core_version"] = eplanning_core_version
         # The hooks run in the new project's folder: they import this module from here.
         environment.globals["rules_dir"] = str(Path(__file__).resolve().parent)
+        _quiet_refusals()
 
 
 # ---- the checks -------------------------------------------------------------------------------
@@ -298,10 +379,26 @@ def problems(answers: dict) -> list[tuple[str, str, str]]:
                     f"'{rows[code][0]}'. Kosongkan agar diisi otomatis.",
                     f"'{name}' differs from the name in {Path(csv_path).name}: "
                     f"'{rows[code][0]}'. Leave it empty to have it filled in.")
+    elif REGION_CODE.match(code) and _listed(code):
+        listed = _listed(code)["nama"]
+        if name and _same(name) != _same(listed):
+            add("region_name", f"'{name}' berbeda dengan nama {code} di daftar kabupaten/kota Kemendagri: "
+                f"'{listed}'. Periksa kodenya, atau kosongkan region_name agar diisi otomatis.",
+                f"'{name}' differs from the name of {code} in the Kemendagri list of kabupaten/kota: "
+                f"'{listed}'. Check the code, or leave region_name empty to have it filled in.")
     code_unknown = any(key == "region_code" for key, _, _ in out)
-    if not name and not code_unknown:
-        add("region_name", "nama wilayah kosong: isi (mis. Kota Medan) atau berikan wilayah_csv.",
-            "the region's name is empty: give it (e.g. Kota Medan) or a wilayah_csv.")
+    if not name and not code_unknown and _listed(code):
+        add("region_name", f"nama wilayah kosong: isi '{_listed(code)['nama']}', atau jangan jawab "
+            "region_name agar diisi otomatis.",
+            f"the region's name is empty: give '{_listed(code)['nama']}', or leave region_name out "
+            "to have it filled in.")
+    elif not name and not code_unknown:
+        add("region_name", f"nama wilayah kosong: kode {code} tidak ada di daftar kabupaten/kota "
+            "Kemendagri yang ikut inti. Periksa kodenya; untuk wilayah yang lebih baru dari daftar itu, "
+            "isi region_name (mis. Kota Medan) atau berikan wilayah_csv.",
+            f"the region's name is empty: code {code} is not in the Kemendagri list of kabupaten/kota "
+            "shipped with the core. Check the code; for a region newer than that list, give "
+            "region_name (e.g. Kota Medan) or a wilayah_csv.")
     elif not 3 <= len(name) <= 120:
         add("region_name", "nama wilayah harus 3 sampai 120 huruf.",
             "the region's name must be 3 to 120 characters.")
@@ -329,20 +426,12 @@ def problems(answers: dict) -> list[tuple[str, str, str]]:
         add("tracking_prefix", f"'{text('tracking_prefix')}' harus 2 sampai 5 huruf kapital (mis. MDN).",
             f"'{text('tracking_prefix')}' must be 2 to 5 capital letters (e.g. MDN).")
 
-    choice = text("levels")
-    if choice not in LEVEL_SETS + (CUSTOM,):
-        add("levels", f"'{choice}' bukan salah satu pilihan ({', '.join(LEVEL_SETS)}, {CUSTOM}).",
-            f"'{choice}' is not one of the choices ({', '.join(LEVEL_SETS)}, {CUSTOM}).")
-    else:
-        names = split_levels(level_names(choice, text("custom_levels")))
-        if len(names) != 3 or not all(2 <= len(n) <= 40 and not set(n) & set(',;"') for n in names):
-            add("custom_levels", f"'{text('custom_levels')}' harus tiga nama tingkatan (2-40 huruf, tanpa koma) "
-                "dipisah '/', dari atas ke bawah, mis. Kecamatan/Desa/Banjar.",
-                f"'{text('custom_levels')}' must be three level names (2-40 characters, no commas) "
-                "separated by '/', top to bottom, e.g. Kecamatan/Desa/Banjar.")
+    out += _level_problems(text("levels"), text("custom_levels"))
     if text("stage_preset") not in PRESETS:
-        add("stage_preset", f"'{text('stage_preset')}' bukan salah satu dari {', '.join(PRESETS)}.",
-            f"'{text('stage_preset')}' is not one of {', '.join(PRESETS)}.")
+        add("stage_preset", f"'{text('stage_preset')}' bukan salah satu dari {', '.join(PRESETS)}; "
+            "mis. stage_preset=tanpa-rembuk-warga.",
+            f"'{text('stage_preset')}' is not one of {', '.join(PRESETS)}; "
+            "e.g. stage_preset=tanpa-rembuk-warga.")
 
     for key in ("primary_color", "secondary_color"):
         if not COLOUR.match(text(key)):
@@ -364,6 +453,36 @@ def problems(answers: dict) -> list[tuple[str, str, str]]:
         add("timezone", f"zona waktu '{text('timezone')}' harus salah satu dari {', '.join(TIMEZONES)}.",
             f"time zone '{text('timezone')}' must be one of {', '.join(TIMEZONES)}.")
     return out
+
+
+def _good_levels(names: list[str]) -> bool:
+    return len(names) == 3 and all(2 <= len(n) <= 40 and not set(n) & set(',;"') for n in names)
+
+
+def _level_problems(levels: str, custom: str) -> list[tuple[str, str, str]]:
+    """Three names top to bottom in ``levels`` itself (any, e.g. Kecamatan/Kelurahan/RW); the
+    old ``levels=lainnya custom_levels=A/B/C`` still works; anything else says the right way."""
+    right_id = ("tulis tiga nama tingkatan (2-40 huruf, tanpa koma) dipisah '/', dari atas ke bawah, "
+                "langsung di levels, mis. levels=Kecamatan/Kelurahan/RW")
+    right_en = ("write three level names (2-40 characters, no commas) separated by '/', top to bottom, "
+                "in levels itself, e.g. levels=Kecamatan/Kelurahan/RW")
+    if levels == CUSTOM:
+        if _good_levels(split_levels(custom)):
+            return []
+        return [("custom_levels", f"'{custom}' harus tiga nama tingkatan; {right_id} (tanpa 'lainnya').",
+                 f"'{custom}' must be three level names; {right_en} (no 'lainnya' needed).")]
+    found = []
+    if not _good_levels(split_levels(levels)):
+        found.append(("levels", f"'{levels}' bukan tiga nama tingkatan: {right_id}, atau salah satu dari "
+                      f"{', '.join(LEVEL_SETS)}.",
+                      f"'{levels}' is not three level names: {right_en}, or one of {', '.join(LEVEL_SETS)}."))
+    if custom and split_levels(custom) != split_levels(levels):
+        target = custom if _good_levels(split_levels(custom)) else "Kecamatan/Kelurahan/RW"
+        found.append(("custom_levels", f"custom_levels hanya dibaca bersama levels=lainnya; "
+                      f"tulis namanya langsung: levels={target} (tanpa custom_levels).",
+                      f"custom_levels is only read with levels=lainnya; give the names "
+                      f"directly: levels={target} (without custom_levels)."))
+    return found
 
 
 def _same(name: str) -> str:

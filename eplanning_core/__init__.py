@@ -5,7 +5,7 @@ village and sub-district Musrenbang (development-planning meetings) up to the re
 plan and budget. A region is configuration (tenants/<slug>/tenant.toml) on top of it.
 """
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 
 def create_app(test_config=None):

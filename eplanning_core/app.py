@@ -28,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _load_tenant(app)
     _init_extensions(app)
+    _register_tenant_rows(app)
     _register_template_context(app)
     _register_blueprints(app)
     _register_error_pages(app)
@@ -56,14 +57,29 @@ def _load_tenant(app: Flask) -> None:
     context.load_tenants(app)
 
 
+def _register_tenant_rows(app: Flask) -> None:
+    """The explicit step that gives each configured region its row; requests only read it."""
+    from .tenancy import context
+
+    context.register_tenant_rows(app)
+
+
 def _init_extensions(app: Flask) -> None:
     from . import i18n
     from .accounts import auth
 
     db.init_app(app)
+    from . import database_routing
+
+    database_routing.init_app(app)  # REPLICA_DATABASE_URL: public and report reads on the replica
     from .tenancy import rls
 
     rls.init_app(app)  # PostgreSQL: every transaction knows its region (row level security)
+    from .audit import operations as audit_operations
+    from .portal import pagecache
+
+    audit_operations.init_app(app)  # history entries chained at the flush or commit writing them
+    pagecache.init_app(app)  # a commit of this worker shows on its next public page
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     bootstrap.init_app(app)
@@ -71,7 +87,17 @@ def _init_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     auth.configure_login(login_manager)
     auth.init_app(app)  # login rate limits, server-side sessions checked first, 403 log
+    app.extensions["eplanning.login_accounts"] = _demo_accounts  # listed on the login page in demo mode
     i18n.init_app(app)
+    from . import textinput
+
+    textinput.init_app(app)  # control characters in any page's query string or form: a 400 page
+
+
+def _demo_accounts() -> list[dict]:
+    from .demo.seed import demo_accounts
+
+    return demo_accounts()
 
 
 def _register_template_context(app: Flask) -> None:
@@ -99,6 +125,9 @@ BLUEPRINT_MODULES = (
     "home", "accounts.auth", "accounts.admin", "wilayah.views", "tenancy.views",
     "kamus.views", "usulan.views", "usulan.ranking", "usulan.renja", "rapat.views",
     "siklus.views", "portal.views", "commandcenter.views", "budgeting.views", "api.admin_views",
+    "jobs.views", "jobs.admin_views",
+    "notifications.views", "accounts.password_reset",
+    "health_views",
 )
 
 
@@ -152,3 +181,9 @@ def _register_cli(app: Flask) -> None:
     from .tenancy.approle import security_cli
 
     app.cli.add_command(security_cli)
+    from .jobs.cli import jobs_cli
+
+    app.cli.add_command(jobs_cli)
+    from .notifications.digest import notifications_cli
+
+    app.cli.add_command(notifications_cli)

@@ -1,12 +1,15 @@
 """No lost updates: two people editing the same record, and what the second one is told.
 
-Every editable record (proposal, meeting, catalogue item, account, agency, unit profile)
+Every editable record (proposal, meeting, catalogue item, account, agency, stage window)
 carries a ``version``; an edit form sends back the version it was opened with. Comparing it
 in Python is not enough: two requests can both read version 3 and both write version 4.
-:func:`claim_version` is the compare-and-set in the database: ``UPDATE ... SET version =
-v + 1 WHERE id = ? AND version = v`` inside the edit's transaction, so of two concurrent
-edits exactly one claims the version (PostgreSQL makes the second wait for the first's row
-lock, then finds the version gone; SQLite has one writer at a time).
+:func:`compare_and_set` is the one version check of the application, in the database:
+``UPDATE ... SET version = version + 1 WHERE id = ? AND version = ?`` inside the edit's
+transaction, with the row count telling whether the version was still there (PostgreSQL
+makes the second of two concurrent writers wait for the first's row lock, then finds the
+version gone; SQLite has one writer at a time). The proposal's state writer
+(:mod:`eplanning_core.usulan.transitions`) uses it for one proposal or 20,000;
+:func:`claim_version` is it for one ORM object whose other fields the edit then sets.
 
 The refused person must see what the other person saved, not only "someone changed it":
 :func:`describe_conflict` reads the history entries written since their version and says
@@ -17,14 +20,22 @@ from __future__ import annotations
 
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import Table, select
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .bulkwrite import update_rows
 from .extensions import db
 
 #: At most this many fields are named in a conflict message; the rest are counted.
 MAX_FIELDS = 8
 _MAX_VALUE = 60
+
+
+def compare_and_set(table: Table, rows: list[dict]) -> int:
+    """For each row (``{"id", "version", column: value, ...}``, all with the same keys) set its
+    columns and move the version on, where the stored version is still ``version``; not
+    committed. Returns the rows updated: fewer than given means some version had moved."""
+    return update_rows(table, ("id", "version"), rows, also={"version": table.c.version + 1})
 
 
 def claim_version(obj, expected) -> bool:
@@ -37,11 +48,7 @@ def claim_version(obj, expected) -> bool:
         expected = int(str(expected))
     except (TypeError, ValueError):
         return False
-    model = type(obj)
-    result = db.session.execute(
-        update(model).where(model.id == obj.id, model.version == expected)
-        .values(version=expected + 1).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if compare_and_set(type(obj).__table__, [{"id": obj.id, "version": expected}]) != 1:
         return False
     set_committed_value(obj, "version", expected + 1)
     return True

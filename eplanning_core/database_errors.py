@@ -49,7 +49,7 @@ def unavailable(error: DBAPIError):
     _rollback()
     current_app.logger.error("database unavailable: %s", getattr(error, "orig", error))
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
-    from .api.setup import is_api_request
+    from .request_kind import is_api_request
 
     if is_api_request():
         from flask import jsonify

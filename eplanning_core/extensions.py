@@ -8,6 +8,7 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from .database_routing import RoutingSession
 from .translation_lookup import RequestCachedBabel
 
 # Stable constraint names, so that Alembic migrations name the same thing on every database.
@@ -24,7 +25,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# Reads of views marked database_routing.reads_replica go to the read replica, when configured.
+db = SQLAlchemy(model_class=Base, session_options={"class_": RoutingSession})
 migrate = Migrate()
 login_manager = LoginManager()
 babel = RequestCachedBabel()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, has_request_context, redirect, request, session, url_for
+from flask import Blueprint, has_request_context, redirect, request, session
 from flask_babel import format_datetime, get_locale
+
+from .redirects import safe_next
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 
@@ -31,10 +33,7 @@ def switch_language():
     lang = request.form.get("lang", "")
     if lang in LANGUAGES:
         session["lang"] = lang
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("home.index")
-    return redirect(target)
+    return redirect(safe_next(request.form.get("next")))
 
 
 def init_app(app) -> None:

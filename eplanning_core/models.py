@@ -6,6 +6,10 @@ from .tenancy.models import Tenant  # noqa: F401
 from .wilayah.models import Wilayah  # noqa: F401
 from .kamus.models import KamusUsulan, Nomenklatur  # noqa: F401
 from .siklus.models import Pagu, Perpanjangan, Siklus, Tahapan  # noqa: F401
-from .usulan.models import Keputusan, Lampiran, Pengiriman, Rapat, Usulan  # noqa: F401
+from .usulan.models import Keputusan, Lampiran, Pengiriman, Usulan  # noqa: F401
+from .rapat.models import Rapat  # noqa: F401
 from .api.models import ApiToken  # noqa: F401
 from .budgeting.models import AnggaranBaris, AnggaranImpor  # noqa: F401
+from .usulan.tracking import TrackingCounter  # noqa: F401
+from .notifications.models import Notifikasi  # noqa: F401
+from .jobs.models import Tugas  # noqa: F401

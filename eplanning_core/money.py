@@ -5,12 +5,15 @@ amounts are whole rupiah in ``int`` and volumes are ``Decimal`` with at most two
 (the ``Numeric(14, 2)`` column). Input and output follow Indonesian writing: ``.`` groups
 thousands and ``,`` marks decimals ("Rp 1.250.000", "1.234,5").
 
-The parsers raise ``ValueError`` with a short English reason meant for logs and importer
-reports; forms should show their own translated message.
+``parse_rupiah`` raises :class:`RupiahError`, a ``ValueError`` that carries a
+:class:`RupiahProblem` code: callers choose their own translated message by the code (this
+module has no gettext; it is also used outside a request). ``str(error)`` is a short English
+reason for logs. ``parse_volume`` raises a plain ``ValueError`` with such a reason.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 
@@ -29,6 +32,28 @@ _GROUPED = r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+"
 _VOLUME_COMMA = re.compile(rf"(?P<int>[0-9]+|{_GROUPED}),(?P<frac>[0-9]+)")
 _VOLUME_GROUPED = re.compile(_GROUPED)
 _VOLUME_DOT = re.compile(r"(?P<int>[0-9]+)(?:\.(?P<frac>[0-9]+))?")
+# "12.5" or "1250000.50": a dot followed by one or two digits can only be a decimal point.
+_DOT_FRACTION = re.compile(r"[0-9]+\.[0-9]{1,2}")
+_BRACKETED = re.compile(r"\(.*\)")  # accountants' negative: (5.000)
+
+
+class RupiahProblem(str, enum.Enum):
+    """Why a text is not an amount in whole rupiah; the value is a stable key."""
+
+    EMPTY = "empty"
+    NEGATIVE = "negative"
+    FRACTION = "fraction"        # cents or a decimal point: rupiah must be whole
+    SEPARATORS = "separators"    # digits, dots and commas, but not grouped as thousands
+    NOT_AN_AMOUNT = "invalid"    # letters, spaces, other scripts' digits ...
+    TOO_LARGE = "too_large"      # above MAX_RUPIAH, or text too long to be a number
+
+
+class RupiahError(ValueError):
+    """A text that is not whole rupiah: ``code`` says why, ``str()`` in English for logs."""
+
+    def __init__(self, code: RupiahProblem, reason: str):
+        self.code = code
+        super().__init__(reason)
 
 
 def _clean(text: str) -> str:
@@ -43,27 +68,34 @@ def parse_rupiah(text: str) -> int:
     """Whole rupiah from "1.250.000", "1250000", "Rp 1.250.000" or "Rp1.250.000,00".
 
     Cents are allowed only when zero: a price with real cents is a data error to send back,
-    not something to round silently.
+    not something to round silently. Refusals are :class:`RupiahError`; a non-text argument
+    is a programming error (``TypeError``): Excel numbers reach here as text.
     """
-    value = _CURRENCY.sub("", _clean(text)).lstrip()
+    try:
+        cleaned = _clean(text)
+    except ValueError as exc:
+        raise RupiahError(RupiahProblem.TOO_LARGE, str(exc)) from None
+    value = _CURRENCY.sub("", cleaned).lstrip()
     if not value:
-        raise ValueError("empty amount")
-    if value.startswith("-"):
-        raise ValueError("negative amount")
+        raise RupiahError(RupiahProblem.EMPTY, "empty amount")
+    if value.startswith("-") or _BRACKETED.fullmatch(value):
+        raise RupiahError(RupiahProblem.NEGATIVE, "negative amount")
     match = _RUPIAH.fullmatch(value)
     if not match:
+        if _DOT_FRACTION.fullmatch(value):
+            raise RupiahError(RupiahProblem.FRACTION, "amount has cents; rupiah must be whole")
         if re.fullmatch(r"[0-9.,]+", value):
-            raise ValueError("badly placed thousands separators")
-        raise ValueError("not a rupiah amount")
+            raise RupiahError(RupiahProblem.SEPARATORS, "badly placed thousands separators")
+        raise RupiahError(RupiahProblem.NOT_AN_AMOUNT, "not a rupiah amount")
     cents = match["cents"]
     if cents is not None:
         if len(cents) > 2:
-            raise ValueError("badly placed thousands separators")
+            raise RupiahError(RupiahProblem.SEPARATORS, "badly placed thousands separators")
         if cents.strip("0"):
-            raise ValueError("amount has cents; rupiah must be whole")
+            raise RupiahError(RupiahProblem.FRACTION, "amount has cents; rupiah must be whole")
     amount = int(match["int"].replace(".", ""))
     if amount > MAX_RUPIAH:
-        raise ValueError("amount too large")
+        raise RupiahError(RupiahProblem.TOO_LARGE, "amount too large")
     return amount
 
 

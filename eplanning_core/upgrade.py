@@ -39,6 +39,7 @@ def upgrade_command(strict: bool) -> None:
     role = regrant_after_upgrade(current_app)
     if role:
         click.echo(f"Application role {role}: grants renewed on every table.")
+    _add_configured_regions()
     problems = check_overrides(current_app)
     for problem in problems:
         click.echo(f"template override out of date: {problem}", err=True)
@@ -46,3 +47,18 @@ def upgrade_command(strict: bool) -> None:
         raise click.ClickException(f"{len(problems)} template override(s) no longer fit the core")
     if not problems and current_app.config.get("TEMPLATE_OVERRIDES"):
         click.echo("Template overrides: all fit this core.")
+
+
+def _add_configured_regions() -> None:
+    """The regions this deployment is configured to serve (EPLANNING_TENANT and
+    EPLANNING_TENANT_HOSTS) get their row now, each one named: an explicit step, never a side
+    effect of another command."""
+    from .cli_support import add_region
+    from .extensions import db
+    from .tenancy.context import all_tenants
+
+    added = [slug for slug, config in all_tenants().items() if add_region(config)]
+    db.session.commit()
+    for slug in added:
+        config = all_tenants()[slug]
+        click.echo(f"Region {slug} ({config.name}, {config.code}) added to the database.")

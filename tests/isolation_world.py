@@ -12,16 +12,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from conftest import DATA, PASSWORD, TENANTS_DIR, browser, csrf_token
+from support.builders import add_accounts, build_medan
+from support.env import PASSWORD, TENANTS_DIR
+from support.web import browser, csrf_token
 
-from eplanning_core.accounts.models import PerangkatDaerah, User
+from eplanning_core.accounts.models import PerangkatDaerah
 from eplanning_core.api import tokens
 from eplanning_core.extensions import db
 from eplanning_core.kamus.models import KamusUsulan
 from eplanning_core.siklus.operations import open_cycle
 from eplanning_core.tenancy.context import current_tenant_id, use_tenant
 from eplanning_core.uploads import path_of
-from eplanning_core.usulan.models import Lampiran, Rapat, Usulan
+from eplanning_core.rapat.models import Rapat
+from eplanning_core.usulan.models import Lampiran, Usulan
 from eplanning_core.wilayah.importer import import_files
 from eplanning_core.wilayah.models import Wilayah
 
@@ -38,6 +41,18 @@ OTHER_MEETING_MARK = "Notulenlain"
 MISSING_ID = 987654321
 #: Users of the Medan region, one per role (the tests' ``region`` fixture, plus Setwan).
 USERS = ("admin", "kec1", "kel1", "ling1", "pu", "dprd1", "setwan", "viewer")
+#: Medan's accounts here (support.builders' table): the ``region`` fixture's, plus Setwan.
+MEDAN_ACCOUNTS = {
+    "admin": dict(role="bappeda"),
+    "kec1": dict(role="operator", unit="12.71.01"),
+    "kel1": dict(role="operator", unit="12.71.01.1001"),
+    "kel2": dict(role="operator", unit="12.71.01.1002"),
+    "ling1": dict(role="operator", unit="12.71.01.1001.01"),
+    "pu": dict(role="operator_pd", agency="pu"),
+    "dprd1": dict(role="dprd", dapil="MDN-1"),
+    "setwan": dict(role="setwan"),
+    "viewer": dict(role="viewer"),
+}
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
        b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00"
        b"\x00IEND\xaeB`\x82")
@@ -66,7 +81,7 @@ class World:
 
 
 class HostBrowser:
-    """``conftest.browser`` whose requests all go to Medan's host name."""
+    """``support.web.browser`` whose requests all go to Medan's host name."""
 
     def __init__(self, app, base_url: str = MEDAN_URL):
         self.browser, self.base_url = browser(app), base_url
@@ -111,12 +126,15 @@ def _file(tid, owner: dict) -> Lampiran:
     return row
 
 
-def _users(tid, password_hash, specs: dict, mark: str = "") -> dict:
-    users = {name: User(tenant_id=tid, username=name, nama=f"Uji {name} {mark}".strip(), password_hash=password_hash,
-                        aktif=True, **scope) for name, scope in specs.items()}
-    db.session.add_all(users.values())
-    db.session.flush()
-    return users
+def _job(tid, user) -> int:
+    """A finished background job of ``user`` (an import report, no file)."""
+    from eplanning_core.jobs.models import Tugas
+
+    row = Tugas(tenant_id=tid, user_id=user.id, jenis="anggaran_import", status="done", attempt=1,
+                params='{"tahun": 2027, "name": "apbd.csv"}', report='{"message": "ok"}')
+    db.session.add(row)
+    db.session.commit()
+    return row.id
 
 
 def seed(app, password_hash) -> World:
@@ -124,24 +142,10 @@ def seed(app, password_hash) -> World:
     ids = world.ids
     with use_tenant("medan"):
         tid = current_tenant_id()
-        import_files(tid, "12.71", DATA / "wilayah-mini.csv", DATA / "units-mini.csv")
-        u = {k: _unit(tid, k) for k in ("12.71.01", "12.71.02", "12.71.01.1001", "12.71.01.1002",
-                                        "12.71.02.1001", "12.71.01.1001.01", "12.71.02.1001.01")}
-        pu = PerangkatDaerah(tenant_id=tid, kode="1.03.01", nama="Dinas Pekerjaan Umum", singkatan="Dinas PU")
-        dinkes = PerangkatDaerah(tenant_id=tid, kode="1.02.01", nama="Dinas Kesehatan", singkatan="Dinkes")
-        db.session.add_all([pu, dinkes])
-        db.session.flush()
-        users = _users(tid, password_hash, {
-            "admin": dict(role="bappeda"),
-            "kec1": dict(role="operator", wilayah_id=u["12.71.01"].id),
-            "kel1": dict(role="operator", wilayah_id=u["12.71.01.1001"].id),
-            "kel2": dict(role="operator", wilayah_id=u["12.71.01.1002"].id),
-            "ling1": dict(role="operator", wilayah_id=u["12.71.01.1001.01"].id),
-            "pu": dict(role="operator_pd", perangkat_daerah_id=pu.id),
-            "dprd1": dict(role="dprd", dapil="MDN-1"),
-            "setwan": dict(role="setwan"),
-            "viewer": dict(role="viewer"),
-        })
+        medan = build_medan(password_hash, MEDAN_ACCOUNTS)
+        u = {k: medan["units"][k] for k in ("12.71.01", "12.71.02", "12.71.01.1001", "12.71.01.1002",
+                                            "12.71.02.1001", "12.71.01.1001.01", "12.71.02.1001.01")}
+        pu, dinkes, users = medan["agencies"]["pu"], medan["agencies"]["dinkes"], medan["users"]
         db.session.commit()
         siklus = open_cycle(tid, users["admin"], 2027).obj
         own = _usulan(tid, siklus, "MDN-2027-000001", u["12.71.01.1001.01"], pu, "musrenbang_kelurahan",
@@ -177,6 +181,7 @@ def seed(app, password_hash) -> World:
         world.secrets["client_write"] = tokens.create_client_token(tid, admin, "klien tulis", "write").secret
         spare = tokens.create_client_token(tid, admin, "klien dicabut", "read")
         ids["medan"]["token"] = spare.token.id
+        ids["medan"]["tugas"] = _job(tid, admin)
         for name in USERS:
             world.secrets[name] = tokens.issue_user_token(users[name]).secret
     with use_tenant("agam"):
@@ -188,8 +193,9 @@ def seed(app, password_hash) -> World:
         pd = PerangkatDaerah(tenant_id=tid, kode="9.99.01", nama=f"Dinas {FOREIGN_MARK}")
         db.session.add(pd)
         db.session.flush()
-        users = _users(tid, password_hash, {
-            "admin": dict(role="bappeda"), "desa": dict(role="operator", wilayah_id=nagari.id)}, FOREIGN_MARK)
+        users = add_accounts(tid, password_hash, {
+            "admin": dict(role="bappeda"), "desa": dict(role="operator", unit=nagari.kode)},
+            {nagari.kode: nagari}, {}, FOREIGN_MARK)
         db.session.commit()
         siklus = open_cycle(tid, users["admin"], 2028).obj  # a year Medan has no cycle of
         siklus.nama = f"{siklus.nama} {FOREIGN_MARK}"
@@ -210,6 +216,7 @@ def seed(app, password_hash) -> World:
         }
         db.session.commit()
         ids["agam"]["token"] = tokens.create_client_token(tid, users["admin"], "klien agam", "write").token.id
+        ids["agam"]["tugas"] = _job(tid, users["admin"])
         world.secrets["agam_client"] = tokens.create_client_token(tid, users["admin"], "agam baca", "read").secret
         world.secrets["agam_admin"] = tokens.issue_user_token(users["admin"]).secret
     db.session.remove()

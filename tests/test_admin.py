@@ -8,8 +8,9 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import PASSWORD, browser, csrf_token, login
 from sqlalchemy import func, select
+from support.env import PASSWORD
+from support.web import browser, csrf_token, login
 
 from eplanning_core.accounts.models import PerangkatDaerah, Role, User
 from eplanning_core.audit.models import AuditEntry
@@ -264,19 +265,20 @@ def test_scope_fields_that_do_not_fit_the_role_are_not_stored(as_user, region):
 
 
 @pytest.fixture
-def other_region(region):
-    """Kabupaten Agam in the same database, with a unit, an agency and an account."""
+def other_region(region, owner_session):
+    """Kabupaten Agam in the same database, with a unit, an agency and an account (written as
+    the owner: Medan's application role may not write another region's rows)."""
     agam = Tenant(slug="agam", kode="13.06", nama="Kabupaten Agam")
-    db.session.add(agam)
-    db.session.flush()
+    owner_session.add(agam)
+    owner_session.flush()
     unit = Wilayah(tenant_id=agam.id, kode="13.06.01", nama="Tanjung Mutiara", tingkat=1)
     agency = PerangkatDaerah(tenant_id=agam.id, kode="1.05.01", nama="Satpol PP Agam")
-    db.session.add_all([unit, agency])
-    db.session.flush()
+    owner_session.add_all([unit, agency])
+    owner_session.flush()
     user = User(tenant_id=agam.id, username="admin-agam", nama="Admin Agam", role="bappeda",
                 password_hash=region["users"]["admin"].password_hash)
-    db.session.add(user)
-    db.session.commit()
+    owner_session.add(user)
+    owner_session.commit()
     return {"unit": unit, "agency": agency, "user": user}
 
 
@@ -344,10 +346,10 @@ def test_duplicate_username_is_refused(as_user, region):
         assert user_count() == before
 
 
-def test_username_of_another_region_is_free(as_user, region, other_region):
+def test_username_of_another_region_is_free(as_user, region, other_region, owner_session):
     response = new_user(as_user("admin"), username="admin-agam")
     assert response.status_code == 302
-    assert {u.tenant_id for u in db.session.scalars(select(User).where(
+    assert {u.tenant_id for u in owner_session.scalars(select(User).where(
         User.username == "admin-agam"))} == {region["users"]["admin"].tenant_id,
                                              other_region["user"].tenant_id}
 
@@ -787,7 +789,7 @@ def test_admin_gets_404_for_an_account_that_does_not_exist(as_user, region):
     assert user_named("hantu") is None
 
 
-def test_admin_gets_404_for_another_regions_account_and_agency(as_user, region, other_region):
+def test_admin_gets_404_for_another_regions_account_and_agency(as_user, region, other_region, owner_session):
     client = as_user("admin")
     foreign_user, foreign_agency = other_region["user"], other_region["agency"]
     assert client.get(f"/admin/pengguna/{foreign_user.id}").status_code == 404
@@ -798,7 +800,8 @@ def test_admin_gets_404_for_another_regions_account_and_agency(as_user, region, 
         "username": "admin-agam", "nama": "Diambil Alih", "role": "viewer", "version": "1",
         "csrf_token": token})
     assert response.status_code == 404
-    assert fresh(User, foreign_user.id).role == "bappeda"
+    owner_session.expire_all()
+    assert owner_session.get(User, foreign_user.id).role == "bappeda"
     page = client.get("/admin/pengguna?q=agam").get_data(as_text=True)
     assert listed_usernames(page) == []
 

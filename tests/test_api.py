@@ -7,7 +7,9 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, post_form
+from support.api import LING1, LING2, NIK, PHONE, ROAD, api_body
+from support.env import PASSWORD
+from support.web import post_form
 
 from eplanning_core import __version__
 from eplanning_core.api import tokens
@@ -18,13 +20,7 @@ from eplanning_core.rapat import operations as rapat_ops
 from eplanning_core.siklus.operations import set_limits
 from eplanning_core.usulan import operations as ops
 from eplanning_core.usulan.models import Pengiriman, Usulan
-
-NIK, PHONE = "1271010101010001", "0812-6000-1234"
-ROAD = {"bidang": "fisik_prasarana", "permasalahan": "Jalan berlubang dan tergenang saat hujan",
-        "usulan_kegiatan": "Pengaspalan Jalan Sutomo Gang Damai", "volume": "150", "satuan": "m",
-        "harga_satuan": 450_000, "jalan": "Gang Damai", "pengusul_nama": "Siti Aminah",
-        "pengusul_telepon": PHONE, "pengusul_nik": NIK}
-LING1, LING2 = "12.71.01.1001.01", "12.71.01.1001.02"
+from eplanning_core.testing.meetings import hold_meeting
 
 
 # ---- helpers -------------------------------------------------------------------------------
@@ -74,12 +70,6 @@ def ling2(region, password_hash):
     db.session.commit()
     region["users"]["ling2"] = user
     return user
-
-
-def _body(**overrides):
-    body = dict(ROAD, tahapan="rembuk_warga", lokasi_kode=LING1)
-    body.update(overrides)
-    return {k: v for k, v in body.items() if v is not None}
 
 
 def _error(response, status, rule=None):
@@ -215,7 +205,7 @@ def test_the_session_cookie_of_a_logged_in_browser_means_nothing_to_the_api(as_u
     response = browser.get("/api/v1/usulan")
     _error(response, 401, "token_invalid")
     assert "Set-Cookie" not in response.headers
-    response = browser.post("/api/v1/usulan", json=_body())
+    response = browser.post("/api/v1/usulan", json=api_body())
     _error(response, 401, "token_invalid")
     assert db.session.scalar(db.select(db.func.count()).select_from(Usulan)) == 0
 
@@ -269,7 +259,8 @@ def test_proposals_are_listed_in_the_callers_scope_and_filtered_like_the_screens
                        ("sumber=lingkungan&per_page=1", [other.id])):
         assert [u["id"] for u in client.get(f"/api/v1/usulan?{query}", headers=headers).get_json()["items"]] == ids
     _error(client.get("/api/v1/usulan?status=bukan", headers=headers), 422)
-    _error(client.get("/api/v1/usulan?siklus=999999", headers=headers), 422)
+    body = _error(client.get("/api/v1/usulan?siklus=999999", headers=headers), 404)
+    assert list(body["errors"]) == ["siklus"]  # a reference to nothing: not found, naming the field
 
 
 def test_a_proposal_outside_the_callers_scope_is_not_found(client, region, siklus, token_of, client_token):
@@ -291,7 +282,7 @@ def test_a_proposal_outside_the_callers_scope_is_not_found(client, region, siklu
 # ---- entering proposals --------------------------------------------------------------------
 
 def test_a_kepala_lingkungan_enters_a_proposal(client, region, siklus, token_of):
-    response = client.post("/api/v1/usulan", json=_body(), headers=token_of("ling1"))
+    response = client.post("/api/v1/usulan", json=api_body(), headers=token_of("ling1"))
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     usulan = db.session.get(Usulan, body["id"])
@@ -304,30 +295,71 @@ def test_a_kepala_lingkungan_enters_a_proposal(client, region, siklus, token_of)
 
 def test_invalid_fields_get_422_naming_them_and_nothing_is_saved(client, region, siklus, token_of):
     headers = token_of("ling1")
-    body = _error(client.post("/api/v1/usulan", json=_body(bidang=None, volume="-3", harga_satuan=1.5,
+    body = _error(client.post("/api/v1/usulan", json=api_body(bidang=None, volume="-3", harga_satuan=1.5,
                                                           tambahan="x"), headers=headers), 422)
     assert set(body["errors"]) == {"bidang", "volume", "harga_satuan", "tambahan"}
-    body = _error(client.post("/api/v1/usulan", json=_body(harga_satuan="450.000"), headers=headers), 422)
+    body = _error(client.post("/api/v1/usulan", json=api_body(harga_satuan="450.000"), headers=headers), 422)
     assert list(body["errors"]) == ["harga_satuan"]  # money is a JSON integer
-    body = _error(client.post("/api/v1/usulan", json=_body(pengusul_nik="123", permasalahan="abc"),
+    body = _error(client.post("/api/v1/usulan", json=api_body(pengusul_nik="123", permasalahan="abc"),
                               headers=headers), 422)
     assert set(body["errors"]) == {"pengusul_nik", "permasalahan"}
-    body = _error(client.post("/api/v1/usulan", json=_body(lokasi_kode="99.99"), headers=headers), 422)
-    assert list(body["errors"]) == ["lokasi_kode"]
-    _error(client.post("/api/v1/usulan", json=_body(tahapan="tidak_ada"), headers=headers), 422, "unknown_stage")
     _error(client.post("/api/v1/usulan", json=[1, 2], headers=headers), 422)
     assert db.session.scalar(db.select(db.func.count()).select_from(Usulan)) == 0
 
 
+def test_a_reference_to_nothing_in_the_region_is_404_naming_the_field(client, region, siklus, token_of):
+    """Valid input naming a row the region does not have: not found, not "invalid" (the document
+    cannot know each region's rows); the field is named and nothing is saved."""
+    headers = token_of("ling1")
+    for overrides, field, rule in (({"lokasi_kode": "99.99"}, "lokasi_kode", None),
+                                   ({"tahapan": "tidak_ada"}, "tahapan", "unknown_stage"),
+                                   ({"kamus_id": 999999}, "kamus_id", None),
+                                   ({"siklus": 999999}, "siklus", None)):
+        body = _error(client.post("/api/v1/usulan", json=api_body(**overrides), headers=headers), 404, rule)
+        assert list(body["errors"]) == [field] and body["errors"][field] == [body["message"]]
+    body = _error(client.post("/api/v1/usulan/kirim", json={"tahapan": "tidak_ada"}, headers=headers), 404,
+                  "unknown_stage")
+    assert list(body["errors"]) == ["tahapan"]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Usulan)) == 0
+
+
+def test_rules_across_fields_are_refused_as_the_document_declares(client, app, region, siklus, token_of):
+    """lat with lng or neither; the unit price within the limit of the volume's size. Both
+    stand in the OpenAPI document, which is what a client (and the fuzz test) goes by."""
+    headers = token_of("ling1")
+    body = _error(client.post("/api/v1/usulan", json=api_body(lat="3.59", lng=None), headers=headers), 422)
+    assert list(body["errors"]) == ["lat"]
+    body = _error(client.post("/api/v1/usulan", json=api_body(volume="1000000", harga_satuan=1_000_000_000),
+                              headers=headers), 422)
+    assert list(body["errors"]) == ["harga_satuan"] and "Rp 99.999.999." in body["errors"]["harga_satuan"][0]
+    assert db.session.scalar(db.select(db.func.count()).select_from(Usulan)) == 0
+    response = client.post("/api/v1/usulan", json=api_body(volume="999999", harga_satuan=999_999_999, lat="3.59",
+                                                           lng="98.67"), headers=headers)
+    assert response.status_code == 201, response.get_json()
+    rules = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]["UsulanCreate"]["allOf"]
+    prices = {tier["properties"]["volume"]["pattern"]: tier["properties"]["harga_satuan"]["maximum"]
+              for tier in rules[0]["anyOf"]}
+    assert prices["^[0-9]{1,6}(\\.[0-9]{1,2})?$"] == 999_999_999
+    assert rules[1]["anyOf"][0]["required"] == ["lat", "lng"]
+
+
+def test_an_operator_proposal_without_a_place_is_at_the_operators_unit(client, region, siklus, token_of):
+    body = api_body()
+    body.pop("lokasi_kode", None)
+    response = client.post("/api/v1/usulan", json=body, headers=token_of("ling1"))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["lokasi"]["kode"] == LING1
+
+
 def test_entering_is_refused_like_on_the_screens(client, region, siklus, token_of, client_token, clock):
-    _error(client.post("/api/v1/usulan", json=_body(), headers=token_of("kel2")), 403, "wrong_role")
-    _error(client.post("/api/v1/usulan", json=_body(lokasi_kode=LING2), headers=token_of("ling1")),
+    _error(client.post("/api/v1/usulan", json=api_body(), headers=token_of("kel2")), 403, "wrong_role")
+    _error(client.post("/api/v1/usulan", json=api_body(lokasi_kode=LING2), headers=token_of("ling1")),
            403, "out_of_scope")
-    _error(client.post("/api/v1/usulan", json=_body(), headers=client_token("read")), 403, "user_token_required")
-    _error(client.post("/api/v1/usulan", json=_body(), headers=client_token("write")), 403, "user_token_required")
-    _error(client.post("/api/v1/usulan", json=_body(), headers=token_of("viewer")), 403, "token_scope")
+    _error(client.post("/api/v1/usulan", json=api_body(), headers=client_token("read")), 403, "user_token_required")
+    _error(client.post("/api/v1/usulan", json=api_body(), headers=client_token("write")), 403, "user_token_required")
+    _error(client.post("/api/v1/usulan", json=api_body(), headers=token_of("viewer")), 403, "token_scope")
     clock.set_local("2026-02-01T00:00")  # Rembuk Warga closed at the end of 31 January (WIB)
-    body = _error(client.post("/api/v1/usulan", json=_body(), headers=token_of("ling1")), 403)
+    body = _error(client.post("/api/v1/usulan", json=api_body(), headers=token_of("ling1")), 403)
     assert body["rule"] in ("outside_window", "entry_closed") and "2026-02-01 00:00" in body["message"]
     assert db.session.scalar(db.select(db.func.count()).select_from(Usulan)) == 0
 
@@ -402,12 +434,14 @@ def test_the_kelurahan_accepts_and_the_kecamatan_scores_and_routes(client, regio
     usulan = _create(siklus, region)
     ops.act(usulan, region["users"]["ling1"], "survei_selesai", expected_version=usulan.version,
             stage_key="rembuk_warga")
+    hold_meeting(siklus, "rembuk_warga", LING1)
     assert ops.send(siklus, "rembuk_warga", LING1, region["users"]["ling1"]).ok
     db.session.expire_all()
     usulan = db.session.get(Usulan, usulan.id)
     clock.set_local("2026-02-05T09:00")
     response = _decide(client, usulan, token_of("kel1"), keputusan="diterima")
     assert response.status_code == 200 and response.get_json()["status"] == "diterima"
+    hold_meeting(siklus, "musrenbang_kelurahan", "12.71.01.1001")
     assert ops.send(siklus, "musrenbang_kelurahan", "12.71.01.1001", region["users"]["kel1"]).ok
     db.session.expire_all()
     usulan = db.session.get(Usulan, usulan.id)
@@ -421,8 +455,8 @@ def test_the_kelurahan_accepts_and_the_kecamatan_scores_and_routes(client, regio
     body = _decide(client, usulan, headers, keputusan="skor", points=points).get_json()
     assert body["skor"] is not None and isinstance(body["skor"], str)
     seen = body["versi"]
-    body = _error(_decide(client, usulan, headers, keputusan="rute", versi=seen, agency_id=999999), 422)
-    assert list(body["errors"]) == ["agency_id"]
+    body = _error(_decide(client, usulan, headers, keputusan="rute", versi=seen, agency_id=999999), 404)
+    assert list(body["errors"]) == ["agency_id"]  # a reference to nothing in the region
     body = _error(_decide(client, usulan, headers, keputusan="rute", versi=seen), 422, "missing_field")
     assert list(body["errors"]) == ["agency_id"]
     response = _decide(client, usulan, headers, keputusan="rute", versi=seen, agency_id=region["agencies"]["pu"].id)
@@ -584,11 +618,11 @@ def test_hostile_input_gets_4xx_never_a_server_error(client, region, siklus, tok
     for url in gets:
         response = client.get(url, headers=reader)
         assert 400 <= response.status_code < 500 and response.get_json()["message"], url
-    posts = [("/api/v1/usulan", _body(permasalahan="Jalan\x00rusak parah")),
-             ("/api/v1/usulan", _body(harga_satuan=huge)),
-             ("/api/v1/usulan", _body(volume="999999999999.99", harga_satuan=999_999_999_999)),
-             ("/api/v1/usulan", _body(kamus_id=huge)), ("/api/v1/usulan", _body(lokasi_kode="%")),
-             ("/api/v1/usulan", _body(lat="91.5", lng="200")), ("/api/v1/usulan", None),
+    posts = [("/api/v1/usulan", api_body(permasalahan="Jalan\x00rusak parah")),
+             ("/api/v1/usulan", api_body(harga_satuan=huge)),
+             ("/api/v1/usulan", api_body(volume="999999999999.99", harga_satuan=999_999_999_999)),
+             ("/api/v1/usulan", api_body(kamus_id=huge)), ("/api/v1/usulan", api_body(lokasi_kode="%")),
+             ("/api/v1/usulan", api_body(lat="91.5", lng="200")), ("/api/v1/usulan", None),
              (f"/api/v1/usulan/{usulan.id}/keputusan", {"keputusan": "ditolak", "versi": huge}),
              (f"/api/v1/usulan/{usulan.id}/keputusan", {"keputusan": "ditolak", "versi": "1"}),
              (f"/api/v1/usulan/{usulan.id}/keputusan", {"keputusan": "ditolak", "versi": 1, "alasan": "x" * 3000}),
@@ -616,3 +650,14 @@ def test_every_route_is_documented_with_its_method(client, app):
         for method in set(operations) - {"parameters"}:
             assert f"{method.upper()} {short}" in docs, f"{method.upper()} {path} is not in docs/api.md"
     assert docs.count("curl ") >= 10
+
+
+def test_the_document_declares_the_budget_lines_and_the_404_of_references(client):
+    """What a client needs to send a valid batch and to expect a reference to nothing."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    line = document["components"]["schemas"]["AnggaranLine"]
+    assert set(line["required"]) == {"external_id", "perangkat_daerah", "sub_kegiatan", "uraian", "jumlah"}
+    assert [kind["type"] for kind in line["properties"]["jumlah"]["anyOf"]] == ["integer", "string"]
+    for path, method in (("/api/v1/usulan", "get"), ("/api/v1/usulan", "post"), ("/api/v1/usulan/kirim", "post"),
+                         ("/api/v1/anggaran/{tahun}", "post")):
+        assert "404" in document["paths"][path][method]["responses"], (path, method)

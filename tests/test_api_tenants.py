@@ -3,8 +3,7 @@ means nothing in the other."""
 
 from __future__ import annotations
 
-from conftest import PASSWORD
-from test_multi_tenant import deployment  # noqa: F401  (the two-region deployment fixture)
+from support.env import PASSWORD
 
 from eplanning_core.accounts.models import User
 from eplanning_core.api import tokens
@@ -72,3 +71,33 @@ def test_a_tracking_code_of_one_region_is_not_found_in_the_other(deployment):  #
     assert found.status_code == 200 and found.get_json()["pengusul"] == "R***** H******"
     missing = client.get(f"{MEDAN}/api/v1/publik/usulan/AGM-2027-000001")
     assert missing.status_code == 404 and missing.get_json()["rule"] is None
+
+
+def test_a_cycle_or_unit_of_the_other_region_answers_as_one_that_exists_nowhere(deployment):  # noqa: F811
+    """Named in a query or a body, another region's cycle id or unit code gets exactly the 404
+    (status and body) of an id or code that exists nowhere: nothing tells them apart."""
+    from eplanning_core.siklus.operations import open_cycle
+
+    app, _ids = deployment
+    with app.app_context():
+        with use_tenant("agam"):
+            agam = _admin("agam")
+            foreign_cycle = open_cycle(agam.tenant_id, agam, 2027).obj.id
+        with use_tenant("medan"):
+            medan = _admin("medan")
+            open_cycle(medan.tenant_id, medan, 2027)
+            secret = tokens.issue_user_token(medan).secret
+        db.session.remove()
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {secret}"}
+    for make in (lambda ident: client.get(f"{MEDAN}/api/v1/usulan?siklus={ident}", headers=headers),
+                 lambda ident: client.post(f"{MEDAN}/api/v1/usulan/kirim", headers=headers,
+                                           json={"tahapan": "musrenbang_rkpd", "siklus": ident})):
+        foreign, missing = make(foreign_cycle), make(2_000_000_000)
+        assert foreign.status_code == missing.status_code == 404
+        assert foreign.get_json() == missing.get_json() and list(foreign.get_json()["errors"]) == ["siklus"]
+    body = {"tahapan": "musrenbang_rkpd", "bidang": "ekonomi", "permasalahan": "Pasar rusak berat",
+            "usulan_kegiatan": "Perbaikan pasar", "volume": "1", "satuan": "paket", "harga_satuan": 1000}
+    foreign = client.post(f"{MEDAN}/api/v1/usulan", headers=headers, json=dict(body, lokasi_kode="13.06.01.2001"))
+    missing = client.post(f"{MEDAN}/api/v1/usulan", headers=headers, json=dict(body, lokasi_kode="99.99.99.9999"))
+    assert foreign.status_code == missing.status_code == 404 and foreign.get_json() == missing.get_json()

@@ -12,54 +12,19 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-from conftest import csrf_token
 from openpyxl import load_workbook
 from sqlalchemy import insert
+from support.budget import HEADER, apbd_csv, budget_state, bulk_planned, count_rows
+from support.jobs import finished_page
+from support.web import csrf_token
 
 from eplanning_core.audit.models import AuditEntry
 from eplanning_core.budgeting import export, importer, reconciliation
 from eplanning_core.budgeting.models import AnggaranBaris, AnggaranImpor
 from eplanning_core.extensions import db
-from eplanning_core.kamus.models import Nomenklatur
-from eplanning_core.siklus import rkpd as plan
 from eplanning_core.siklus.models import Siklus
 from eplanning_core.tenancy.models import Tenant
-from eplanning_core.usulan import operations as ops
 from eplanning_core.usulan.models import Keputusan, Usulan
-
-ROAD = {"bidang": "fisik_prasarana", "permasalahan": "Jalan berlubang dan tergenang saat hujan",
-        "usulan_kegiatan": "Pengaspalan Jalan Sutomo Gang Damai", "volume": "150", "satuan": "m",
-        "harga_satuan": "Rp 450.000", "jalan": "Gang Damai", "pengusul_nama": "Siti Aminah",
-        "pengusul_telepon": "0812-6000-1234", "pengusul_nik": "1271010101010001"}
-HEADER = "external_id,kode_lacak,perangkat_daerah,sub_kegiatan,uraian,jumlah"
-
-
-def _count(model, *where):
-    return db.session.scalar(db.select(db.func.count()).select_from(model).where(*where))
-
-
-def _act(usulan, user, action, **kw):
-    usulan = db.session.get(Usulan, usulan.id)
-    outcome = ops.act(usulan, user, action, expected_version=usulan.version, stage_key=usulan.tahapan, **kw)
-    assert outcome.ok, (outcome.refusal, outcome.errors)
-    return outcome.usulan
-
-
-def _bulk(siklus, region, count, *, start=0, tahapan="penganggaran", status="belum_dibahas", pagu=10_000_000,
-          **extra):
-    """Planned items inserted directly: thousands in one statement."""
-    pu, unit = region["agencies"]["pu"], region["units"]["12.71.01.1001"]
-    rows = [dict(tenant_id=siklus.tenant_id, siklus_id=siklus.id, kode_lacak=f"MDN-2027-9{i:05d}", sumber="kecamatan",
-                 bidang="fisik_prasarana", permasalahan="Drainase tersumbat",
-                 usulan_kegiatan=f"Normalisasi drainase {i}",
-                 volume=Decimal("10"), satuan="m", harga_satuan=1_000_000, total=10_000_000, lokasi_kode=unit.kode,
-                 lokasi_wilayah_id=unit.id, wilayah_asal_id=region["units"]["12.71.01"].id, tahapan=tahapan,
-                 status=status, perangkat_daerah_id=pu.id, terkunci=True, sub_kegiatan_kode="1.03.10.2.01.0005",
-                 pagu=pagu, target="100 m", version=1, **extra) for i in range(start, start + count)]
-    for first in range(0, len(rows), 5000):
-        db.session.execute(insert(Usulan), rows[first:first + 5000])
-    db.session.commit()
-    return [r["kode_lacak"] for r in rows]
 
 
 def _lock(siklus):
@@ -67,70 +32,8 @@ def _lock(siklus):
     db.session.commit()
 
 
-@pytest.fixture
-def rkpd(siklus, region, clock):
-    """A set RKPD 2027: one Musrenbang proposal from Lingkungan I, one Pokir of dprd1, both walked
-    through every stage by the operations, plus three items inserted at the budgeting stage."""
-    users, pu = region["users"], region["agencies"]["pu"]
-    admin, tid = users["admin"], siklus.tenant_id
-    db.session.add(Nomenklatur(tenant_id=tid, tingkat="sub_kegiatan", kode="1.03.10.2.01.0005",
-                               nama="Pembangunan Jalan"))
-    db.session.commit()
-    road = ops.create(siklus, "rembuk_warga", users["ling1"],
-                      dict(ROAD, lokasi_wilayah_id=region["units"]["12.71.01.1001.01"].id)).usulan
-    _act(road, users["ling1"], "survei_selesai")
-    assert ops.send(siklus, "rembuk_warga", "12.71.01.1001.01", users["ling1"]).ok
-    clock.set_local("2026-02-05T09:00")
-    _act(road, users["kel1"], "diterima")
-    assert ops.send(siklus, "musrenbang_kelurahan", "12.71.01.1001", users["kel1"]).ok
-    clock.set_local("2026-02-20T09:00")
-    points = {"keterdesakan": 5, "kemiskinan": 4, "pertumbuhan_ekonomi": 3, "potensi_lokasi": 3, "manfaat": 4,
-              "partisipasi": 5}
-    _act(road, users["kec1"], "skor", inputs={"points": points})
-    _act(road, users["kec1"], "rute", inputs={"agency_id": pu.id})
-    _act(road, users["kec1"], "diterima")
-    assert ops.send(siklus, "musrenbang_kecamatan", "12.71.01", users["kec1"]).ok
-    pokir = ops.create(siklus, "pokir", users["dprd1"], {
-        "bidang": "fisik_prasarana", "permasalahan": "Jalan gelap", "usulan_kegiatan": "Lampu jalan Pasar Baru",
-        "volume": "1", "satuan": "paket", "harga_satuan": "30000000",
-        "lokasi_wilayah_id": region["units"]["12.71.01.1001"].id}).usulan
-    for action, inputs in (("periksa", None), ("diterima", None), ("rute", {"agency_id": pu.id})):
-        _act(pokir, admin, action, inputs=inputs)
-    assert ops.send(siklus, "pokir", users["dprd1"].id, admin).ok
-    clock.set_local("2026-03-10T09:00")
-    _act(road, users["pu"], "diterima", inputs={"sub_kegiatan": "1.03.10.2.01.0005", "pagu": 60_000_000,
-                                                "target": "150 m"})
-    _act(pokir, users["pu"], "ditolak", reason="Sudah ada di program lain")  # a decision changed before sending
-    _act(pokir, users["pu"], "diterima", inputs={"sub_kegiatan": "1.03.10.2.01.0005", "pagu": 30_000_000,
-                                                 "target": "10 titik"})
-    assert ops.send(siklus, "forum_pd", pu.id, users["pu"]).ok
-    clock.set_local("2026-04-10T09:00")
-    _act(road, admin, "diterima")
-    _act(pokir, admin, "diterima")
-    assert plan.send_all(siklus, "musrenbang_rkpd", admin).ok
-    clock.set_local("2026-05-10T09:00")
-    assert plan.tetapkan(siklus, admin).ok
-    extra = _bulk(siklus, region, 3)
-    clock.set_local("2026-10-10T09:00")
-    db.session.expire_all()
-    items = {c: db.session.scalar(db.select(Usulan).where(Usulan.kode_lacak == c)) for c in extra}
-    return {"road": db.session.get(Usulan, road.id), "pokir": db.session.get(Usulan, pokir.id),
-            "extra": [items[c] for c in extra], "siklus": db.session.get(Siklus, siklus.id)}
-
-
-def _csv(*lines: str) -> bytes:
-    return ("\n".join((HEADER,) + lines) + "\n").encode()
-
-
 def _import(rkpd, region, data, *, final=False, name="apbd.csv"):
     return importer.import_file(rkpd["siklus"], region["users"]["admin"], data, name, final=final)
-
-
-def _state():
-    """Everything an import may write, to show that nothing changed."""
-    return (_count(AnggaranBaris), _count(AnggaranImpor), _count(Keputusan), _count(AuditEntry),
-            tuple(db.session.execute(db.select(Usulan.id, Usulan.status, Usulan.anggaran_jumlah, Usulan.version)
-                                     .order_by(Usulan.id)).all()))
 
 
 # ---- the RKPD out ---------------------------------------------------------------------------
@@ -193,10 +96,10 @@ def test_export_of_the_locked_rkpd_holds_the_provenance_of_every_line(rkpd, regi
 
 def test_the_same_file_twice_changes_nothing_and_a_changed_line_is_history(rkpd, region):
     road, pokir, extra = rkpd["road"], rkpd["pokir"], rkpd["extra"]
-    data = _csv(f"A-1,{road.kode_lacak},1.03.01,1.03.10.2.01.05,Pengaspalan Jalan Sutomo,40.000.000",
-                f"A-2,{road.kode_lacak},1.03.01,1.03.10.2.01.0005,Drainase Jalan Sutomo,15000000",
-                f"A-3,{pokir.kode_lacak},1.03.01,1.03.10.2.01.0005,Lampu jalan,Rp 30.000.000",
-                f"A-4,{extra[0].kode_lacak},1.03.01,1.03.10.2.01.0005,Drainase,9000000")
+    data = apbd_csv(f"A-1,{road.kode_lacak},1.03.01,1.03.10.2.01.05,Pengaspalan Jalan Sutomo,40.000.000",
+                    f"A-2,{road.kode_lacak},1.03.01,1.03.10.2.01.0005,Drainase Jalan Sutomo,15000000",
+                    f"A-3,{pokir.kode_lacak},1.03.01,1.03.10.2.01.0005,Lampu jalan,Rp 30.000.000",
+                    f"A-4,{extra[0].kode_lacak},1.03.01,1.03.10.2.01.0005,Drainase,9000000")
     first = _import(rkpd, region, data)
     assert first.ok and first.already is None
     assert (first.created, first.updated, first.funded, first.not_funded) == (4, 0, 3, 0)
@@ -206,12 +109,12 @@ def test_the_same_file_twice_changes_nothing_and_a_changed_line_is_history(rkpd,
     assert db.session.get(Usulan, extra[1].id).status == "belum_dibahas"  # not named, import not final
     line = db.session.scalar(db.select(AnggaranBaris).where(AnggaranBaris.external_id == "A-1"))
     assert (line.usulan_id, line.sub_kegiatan_kode, line.jumlah) == (road.id, "1.03.10.2.01.0005", 40_000_000)
-    before = _state()
+    before = budget_state()
     again = _import(rkpd, region, data, name="apbd-lagi.csv")
     assert again.ok and again.already is not None and again.already.id == first.impor.id
-    assert _state() == before
-    changed = _import(rkpd, region, _csv(f"A-1,{road.kode_lacak},1.03.01,1.03.10.2.01.0005,Pengaspalan Jalan Sutomo,"
-                                         "45.000.000"))
+    assert budget_state() == before
+    changed = _import(rkpd, region, apbd_csv(f"A-1,{road.kode_lacak},1.03.01,1.03.10.2.01.0005,Pengaspalan Jalan Sutomo,"
+                                             "45.000.000"))
     assert changed.ok and (changed.created, changed.updated, changed.unchanged, changed.funded) == (0, 1, 0, 1)
     db.session.expire_all()
     assert db.session.get(Usulan, road.id).anggaran_jumlah == 60_000_000
@@ -220,39 +123,39 @@ def test_the_same_file_twice_changes_nothing_and_a_changed_line_is_history(rkpd,
     funded = db.session.scalars(db.select(Keputusan.keputusan).where(Keputusan.usulan_id == road.id)
                                 .order_by(Keputusan.id)).all()
     assert funded[-2:] == ["didanai", "didanai"]
-    assert _count(AnggaranBaris) == 4 and _count(AnggaranImpor) == 2
+    assert count_rows(AnggaranBaris) == 4 and count_rows(AnggaranImpor) == 2
 
 
 def test_a_bad_file_is_refused_whole_with_its_line_numbers(rkpd, region):
     road = rkpd["road"]
-    before = _state()
-    data = _csv(f"B-1,{road.kode_lacak},1.03.01,1.03.10.2.01.0005,Jalan,40000000",
-                'B-2,,1.03.01,1.03.10.2.01.0005,Jalan,"40.000.000,50"',
-                "B-3,,9.99.99,1.03.10.2.01.0005,Jalan,1000",
-                "B-1,,1.03.01,1.03.10.2.01.0005,Jalan,1000",
-                "B-5,,1.03.01,1.03.10,Jalan,1000",
-                "B-6,,1.03.01,1.03.10.2.01.0005,,Rp 12.5")
+    before = budget_state()
+    data = apbd_csv(f"B-1,{road.kode_lacak},1.03.01,1.03.10.2.01.0005,Jalan,40000000",
+                    'B-2,,1.03.01,1.03.10.2.01.0005,Jalan,"40.000.000,50"',
+                    "B-3,,9.99.99,1.03.10.2.01.0005,Jalan,1000",
+                    "B-1,,1.03.01,1.03.10.2.01.0005,Jalan,1000",
+                    "B-5,,1.03.01,1.03.10,Jalan,1000",
+                    "B-6,,1.03.01,1.03.10.2.01.0005,,Rp 12.5")
     result = _import(rkpd, region, data)
     assert not result.ok
     assert [(p.line, p.kind) for p in result.problems] == [(3, "jumlah"), (4, "perangkat_daerah_unknown"),
                                                            (5, "duplicate"), (6, "sub_kegiatan_shape"),
                                                            (7, "uraian_empty"), (7, "jumlah")]
     assert "line 2" in str(result.problems[2].message) or "baris 2" in str(result.problems[2].message)
-    assert _state() == before
+    assert budget_state() == before
     header = importer.import_file(rkpd["siklus"], region["users"]["admin"], b"external_id,jumlah\nX,1\n", "a.csv")
     assert [p.kind for p in header.problems] == ["header"]
-    broken = _import(rkpd, region, _csv("C-1,,1.03.01,1.03.10.2.01.0005,Jalan,1000", "C-2,,1.03.01,x,Jalan,1,2"))
-    assert [(p.line, p.kind) for p in broken.problems] == [(3, "file_format")]
-    assert _state() == before
+    broken = _import(rkpd, region, apbd_csv("C-1,,1.03.01,1.03.10.2.01.0005,Jalan,1000", "C-2,,1.03.01,x,Jalan,1,2"))
+    assert [(p.line, p.kind) for p in broken.problems] == [(3, "extra_values")]
+    assert budget_state() == before
 
 
 def test_after_the_budgeting_window_the_engine_refuses_and_nothing_is_written(rkpd, region, clock):
     clock.set_local("2027-01-05T09:00")  # Penganggaran closed at the end of 2026 (WIB)
-    before = _state()
-    result = _import(rkpd, region, _csv(f"W-1,{rkpd['road'].kode_lacak},1.03.01,1.03.10.2.01.0005,Jalan,1000"))
+    before = budget_state()
+    result = _import(rkpd, region, apbd_csv(f"W-1,{rkpd['road'].kode_lacak},1.03.01,1.03.10.2.01.0005,Jalan,1000"))
     assert not result.ok and result.rule == "outside_window" and [p.kind for p in result.problems] == ["refused"]
     assert "2026-12-31" in str(result.problems[0].message) or "2027-01-01" in str(result.problems[0].message)
-    assert _state() == before
+    assert budget_state() == before
 
 
 def test_an_excel_file_is_read_like_csv_with_row_numbers(rkpd, region):
@@ -275,30 +178,32 @@ def test_an_excel_file_is_read_like_csv_with_row_numbers(rkpd, region):
 
 # ---- the reconciliation -----------------------------------------------------------------------
 
-def test_reconciliation_lists_exactly_the_findings_of_a_prepared_case(rkpd, region):
+def test_reconciliation_lists_exactly_the_findings_of_a_prepared_case(rkpd, region, owner_session):
     road, pokir, extra, siklus = rkpd["road"], rkpd["pokir"], rkpd["extra"], rkpd["siklus"]
-    rejected = _bulk(siklus, region, 1, start=500, tahapan="musrenbang_kecamatan", status="ditolak",
-                     alasan="Bukan kewenangan kota")[0]
+    rejected = bulk_planned(siklus, region, 1, start=500, tahapan="musrenbang_kecamatan", status="ditolak",
+                            alasan="Bukan kewenangan kota")[0]
+    # another region's rows, written as the owner (Medan's application role may not)
     other = Tenant(slug="agam", kode="13.06", nama="Kabupaten Agam")
-    db.session.add(other)
-    db.session.flush()
+    owner_session.add(other)
+    owner_session.flush()
     other_cycle = Siklus(tenant_id=other.id, tahun=2027, nama="RKPD 2027")
-    db.session.add(other_cycle)
-    db.session.flush()
-    db.session.execute(insert(Usulan), [dict(
+    owner_session.add(other_cycle)
+    owner_session.flush()
+    owner_session.execute(insert(Usulan), [dict(
         tenant_id=other.id, siklus_id=other_cycle.id, kode_lacak="MDN-2027-777777", sumber="kecamatan",
         bidang="fisik_prasarana", permasalahan="x", usulan_kegiatan="Milik daerah lain", volume=Decimal(1), satuan="m",
         harga_satuan=1, total=1, tahapan="penganggaran", status="belum_dibahas", version=1)])
+    owner_session.commit()
     db.session.commit()
-    data = _csv(f"R-1,{road.kode_lacak},1.03.01,1.03.10.2.01.0005,Pengaspalan,40000000",
-                f"R-2,{road.kode_lacak},1.03.01,1.03.10.2.01.0005,Drainase,30000000",
-                f"R-3,{pokir.kode_lacak},1.03.01,1.03.10.2.01.0005,Lampu,30000000",
-                "R-4,,1.03.01,1.03.10.2.01.0005,Belanja tanpa usulan,25000000",
-                "R-5,MDN-2027-123456,1.03.01,1.03.10.2.01.0005,Kode salah,1000000",
-                "R-6,mdn-2027-777777,1.03.01,1.03.10.2.01.0005,Kode daerah lain,2000000",
-                f"R-7,{rejected},1.03.01,1.03.10.2.01.0005,Usulan yang ditolak,3000000",
-                f"R-8,{extra[0].kode_lacak},1.03.01,1.03.10.2.01.0005,Drainase,10000000",
-                f"R-9,{extra[2].kode_lacak},1.03.01,1.03.10.2.01.0005,Drainase,0")
+    data = apbd_csv(f"R-1,{road.kode_lacak},1.03.01,1.03.10.2.01.0005,Pengaspalan,40000000",
+                    f"R-2,{road.kode_lacak},1.03.01,1.03.10.2.01.0005,Drainase,30000000",
+                    f"R-3,{pokir.kode_lacak},1.03.01,1.03.10.2.01.0005,Lampu,30000000",
+                    "R-4,,1.03.01,1.03.10.2.01.0005,Belanja tanpa usulan,25000000",
+                    "R-5,MDN-2027-123456,1.03.01,1.03.10.2.01.0005,Kode salah,1000000",
+                    "R-6,mdn-2027-777777,1.03.01,1.03.10.2.01.0005,Kode daerah lain,2000000",
+                    f"R-7,{rejected},1.03.01,1.03.10.2.01.0005,Usulan yang ditolak,3000000",
+                    f"R-8,{extra[0].kode_lacak},1.03.01,1.03.10.2.01.0005,Drainase,10000000",
+                    f"R-9,{extra[2].kode_lacak},1.03.01,1.03.10.2.01.0005,Drainase,0")
     first = _import(rkpd, region, data)
     assert first.ok and first.unlinked == 2
     assert db.session.scalar(db.select(AnggaranBaris.usulan_id).where(AnggaranBaris.external_id == "R-6")) is None
@@ -342,22 +247,25 @@ def test_bappeda_uploads_the_apbd_and_reads_the_reconciliation(rkpd, region, as_
     page = client.get("/").get_data(as_text=True)
     assert 'href="/anggaran/"' in page
     road = rkpd["road"]
-    bad = _upload(client, _csv("S-1,,1.03.01,1.03.10.2.01.0005,Jalan,satu juta", "S-1,,1.03.01,1.03.10.2.01.0005,x,1"))
-    text = bad.get_data(as_text=True)
-    assert bad.status_code == 422 and 'data-line="2" data-kind="jumlah"' in text
+    bad = _upload(client, apbd_csv("S-1,,1.03.01,1.03.10.2.01.0005,Jalan,satu juta", "S-1,,1.03.01,1.03.10.2.01.0005,x,1"))
+    assert bad.status_code == 303  # a background job checks it (jobs/); its page shows the problems
+    text = finished_page(client, bad)
+    assert 'id="job-error"' in text and 'data-line="2" data-kind="jumlah"' in text
     assert 'data-line="3" data-kind="duplicate"' in text
-    assert _count(AnggaranBaris) == 0
-    forged = client.post("/anggaran/2027/impor", data={"file": (io.BytesIO(_csv()), "apbd.csv")},
+    assert count_rows(AnggaranBaris) == 0
+    forged = client.post("/anggaran/2027/impor", data={"file": (io.BytesIO(apbd_csv()), "apbd.csv")},
                          content_type="multipart/form-data")
     assert forged.status_code == 400  # no CSRF token
     assert _upload(client, b"x" * (10 * 1024 * 1024 + 100 * 1024)).status_code == 413
-    data = _csv(f"S-1,{road.kode_lacak},1.03.01,1.03.10.2.01.0005,Jalan,70000000",
-                "S-2,,1.03.01,1.03.10.2.01.0005,Belanja tanpa usulan,5000000")
+    data = apbd_csv(f"S-1,{road.kode_lacak},1.03.01,1.03.10.2.01.0005,Jalan,70000000",
+                    "S-2,,1.03.01,1.03.10.2.01.0005,Belanja tanpa usulan,5000000")
     good = _upload(client, data, final=True)
-    assert good.status_code == 303 and _count(AnggaranBaris) == 2
+    assert good.status_code == 303 and 'id="job-report"' in finished_page(client, good)
+    assert count_rows(AnggaranBaris) == 2
     overview = client.get("/anggaran/2027").get_data(as_text=True)
     assert overview.count('class="import-row"') == 1 and "apbd.csv" in overview
-    assert _upload(client, data, final=True).status_code == 303 and _count(AnggaranImpor) == 1
+    again = _upload(client, data, final=True)
+    assert 'id="job-report"' in finished_page(client, again) and count_rows(AnggaranImpor) == 1
     report = client.get("/anggaran/2027/rekonsiliasi").get_data(as_text=True)
     kinds = re.findall(r'class="finding" data-kind="([a-z_]+)"', report)
     assert sorted(kinds) == ["hilang", "hilang", "hilang", "hilang", "melebihi_pagu", "tanpa_kode"]
@@ -371,7 +279,7 @@ def test_bappeda_uploads_the_apbd_and_reads_the_reconciliation(rkpd, region, as_
 
 
 def test_only_bappeda_reaches_the_budget_pages(app, rkpd, region):
-    from conftest import browser, login
+    from support.web import browser, login
 
     for username in ("kel1", "pu", "viewer", "dprd1"):
         client = browser(app)
@@ -385,7 +293,7 @@ def test_only_bappeda_reaches_the_budget_pages(app, rkpd, region):
 # ---- twenty thousand lines ------------------------------------------------------------------
 
 def test_twenty_thousand_lines_out_and_in(siklus, region, clock, database_url):
-    codes = _bulk(siklus, region, 20_000)
+    codes = bulk_planned(siklus, region, 20_000)
     _lock(siklus)
     clock.set_local("2026-10-10T09:00")
     backend = database_url.split(":", 1)[0]
@@ -398,14 +306,14 @@ def test_twenty_thousand_lines_out_and_in(siklus, region, clock, database_url):
     print(f"\n[{backend}] export of 20,000 lines: query {built - started:.2f}s, "
           + ", ".join(f"{fmt} {size // 1024} KiB" for fmt, size in sizes.items())
           + f", all three formats written in {written - built:.2f}s")
-    data = _csv(*(f"L-{i},{code},1.03.01,1.03.10.2.01.05,Normalisasi drainase {i},9.500.000"
+    data = apbd_csv(*(f"L-{i},{code},1.03.01,1.03.10.2.01.05,Normalisasi drainase {i},9.500.000"
                   for i, code in enumerate(codes)))
     started = time.perf_counter()
     result = _import({"siklus": siklus}, region, data, final=True)
     took = time.perf_counter() - started
     assert result.ok and (result.created, result.funded) == (20_000, 20_000), result.problems[:3]
     print(f"[{backend}] import of 20,000 lines (final): {took:.2f}s")
-    assert _count(Usulan, Usulan.status == "didanai", Usulan.anggaran_jumlah == 9_500_000) == 20_000
+    assert count_rows(Usulan, Usulan.status == "didanai", Usulan.anggaran_jumlah == 9_500_000) == 20_000
     started = time.perf_counter()
     report = reconciliation.reconcile(siklus)
     print(f"[{backend}] reconciliation: {time.perf_counter() - started:.2f}s, {len(report.findings)} findings")
@@ -448,17 +356,22 @@ def test_the_api_reads_the_rkpd_and_takes_the_budget_with_a_write_token(rkpd, re
                        headers=_bearer(region, user="pu")).get_json()["rule"] == "wrong_role"
     bad = client.post("/api/v1/anggaran/2027", headers=writer, json={"baris": [
         dict(body["baris"][0]), dict(body["baris"][1], jumlah=-5, perangkat_daerah="9.99")]})
-    assert bad.status_code == 422 and bad.get_json()["rule"] == "invalid_input"
-    assert set(bad.get_json()["errors"]) == {"baris.2"} and len(bad.get_json()["errors"]["baris.2"]) == 2
-    assert _count(AnggaranBaris) == 0
+    assert bad.status_code == 422 and set(bad.get_json()["errors"]) == {"baris.2.jumlah"}  # lines from 1
+    unknown = client.post("/api/v1/anggaran/2027", headers=writer, json={"baris": [
+        dict(body["baris"][0]), dict(body["baris"][1], perangkat_daerah="9.99")]})
+    assert unknown.status_code == 404 and set(unknown.get_json()["errors"]) == {"baris.2"}  # no such agency
+    twice = client.post("/api/v1/anggaran/2027", headers=writer, json={"baris": [
+        dict(body["baris"][0]), dict(body["baris"][1], external_id="API-1")]})
+    assert twice.status_code == 422 and twice.get_json()["rule"] == "invalid_input"
+    assert count_rows(AnggaranBaris) == 0
     first = client.post("/api/v1/anggaran/2027", json=body, headers=writer)
     assert first.status_code == 201, first.get_json()
     assert {k: first.get_json()[k] for k in ("baru", "didanai", "tanpa_tautan", "sudah_diimpor")} == {
         "baru": 2, "didanai": 1, "tanpa_tautan": 0, "sudah_diimpor": False}
-    before = _state()
+    before = budget_state()
     again = client.post("/api/v1/anggaran/2027", json=body, headers=writer)
     assert again.status_code == 200 and again.get_json()["sudah_diimpor"] is True
-    assert again.get_json()["impor_id"] == first.get_json()["impor_id"] and _state() == before
+    assert again.get_json()["impor_id"] == first.get_json()["impor_id"] and budget_state() == before
     db.session.expire_all()
     assert db.session.get(Usulan, road.id).anggaran_jumlah == 58_000_000
     decision = db.session.scalar(db.select(Keputusan).where(Keputusan.usulan_id == road.id,
@@ -481,5 +394,7 @@ def test_the_api_refuses_an_unset_rkpd(siklus, region, client):
     reader, writer = _bearer(region, "read"), _bearer(region, "write")
     for answer in (client.get("/api/v1/rkpd/2027", headers=reader),
                    client.get("/api/v1/rekonsiliasi/2027", headers=reader),
-                   client.post("/api/v1/anggaran/2027", headers=writer, json={"baris": [{"external_id": "X"}]})):
+                   client.post("/api/v1/anggaran/2027", headers=writer, json={"baris": [{
+                       "external_id": "X", "perangkat_daerah": "1.03.01", "sub_kegiatan": "1.03.10.2.01.0005",
+                       "uraian": "Uji", "jumlah": 1}]})):
         assert answer.status_code == 409 and answer.get_json()["rule"] == "rkpd_not_set"

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
-from test_portal import _create
+from support.acting import create_proposal
 
 from eplanning_core import bulkwrite
 from eplanning_core.extensions import db
@@ -20,7 +20,7 @@ HOSTILE = ['a "quoted" reason', "back\\slash \\\" both", "{braces},{and,commas}"
 
 
 def test_every_hostile_reason_comes_back_as_it_was_written(siklus, region):
-    usulan = _create(siklus, region)
+    usulan = create_proposal(siklus, region)
     at = datetime(2026, 2, 5, 2, 30)  # naive UTC, as the app stores every time
     rows = [{"tenant_id": usulan.tenant_id, "usulan_id": usulan.id, "tahapan": "rembuk_warga",
              "keputusan": "ditolak", "alasan": text, "user_nama": f"Operator {n}",
@@ -37,7 +37,7 @@ def test_every_hostile_reason_comes_back_as_it_was_written(siklus, region):
 
 
 def test_a_version_checked_update_counts_only_the_rows_that_matched(siklus, region):
-    first, second = _create(siklus, region), _create(siklus, region)
+    first, second = create_proposal(siklus, region), create_proposal(siklus, region)
     rows = [{"id": first.id, "version": first.version, "alasan": 'Sudah "dibangun"'},
             {"id": second.id, "version": second.version + 7, "alasan": "stale"}]
     assert bulkwrite.update_rows(Usulan.__table__, ("id", "version"), rows,
@@ -51,7 +51,7 @@ def test_a_version_checked_update_counts_only_the_rows_that_matched(siklus, regi
 def test_a_value_too_long_for_its_column_is_refused_not_cut(siklus, region, database_url):
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite does not enforce VARCHAR lengths")
-    usulan = _create(siklus, region)
+    usulan = create_proposal(siklus, region)
     row = {"tenant_id": usulan.tenant_id, "usulan_id": usulan.id, "tahapan": "rembuk_warga",
            "keputusan": "x" * 41, "alasan": None, "user_nama": "Operator"}
     with pytest.raises(DBAPIError):

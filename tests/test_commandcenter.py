@@ -8,14 +8,16 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from test_portal import add_rows, count_queries
+from support.rows import add_rows
+from support.snapshots import count_queries
 
 from eplanning_core.budgeting.models import AnggaranBaris, AnggaranImpor
 from eplanning_core.commandcenter import cache, charts, metrics
 from eplanning_core.extensions import db
-from eplanning_core.siklus.bridge import cycle_for
+from eplanning_core.usulan.engine_adapter import cycle_for
 from eplanning_core.siklus.operations import extend, set_limits
 from eplanning_core.usulan import operations as ops
+from eplanning_core.testing.meetings import hold_meeting
 
 URL = "/command-center/"
 MAP_URL = "/command-center/map.json"
@@ -85,6 +87,7 @@ def test_late_units_are_listed_once_their_window_closed(client, as_user, siklus,
     usulan = ops.create(siklus, "rembuk_warga", users["ling1"], values).usulan
     assert ops.act(usulan, users["ling1"], "survei_selesai", expected_version=usulan.version,
                    stage_key="rembuk_warga").ok
+    hold_meeting(siklus, "rembuk_warga", "12.71.01.1001.01")
     assert ops.send(siklus, "rembuk_warga", "12.71.01.1001.01", users["ling1"]).ok
     tahapan = next(t for t in siklus.tahapan if t.kunci == "rembuk_warga")
     assert extend(siklus, tahapan, users["admin"], ditutup_baru=datetime(2026, 2, 10), holder="12.71.02.1001.01",
@@ -272,17 +275,18 @@ def test_leaflet_is_vendored_with_its_licence_and_served_locally(client, region)
 def test_numbers_are_kept_until_the_next_change_and_never_stale_after_one(client, as_user, siklus, region,
                                                                           clock):
     """Between two changes the grouped queries are not run again; a send shows at once."""
-    from test_portal import _act, _create
+    from support.acting import act_on, create_proposal
 
     ling1 = region["users"]["ling1"]
-    usulan = _create(siklus, region)
-    _act(usulan, ling1, "survei_selesai")
+    usulan = create_proposal(siklus, region)
+    act_on(usulan, ling1, "survei_selesai")
     as_user("admin")
     client.get(URL)
     with count_queries() as again:
         page = client.get(URL).get_data(as_text=True)
     assert _cell(page, "rembuk_warga", "belum_dibahas") == "1"
     assert again and not any("GROUP BY" in statement.upper() for statement in again)
+    hold_meeting(siklus, "rembuk_warga", "12.71.01.1001.01")
     assert ops.send(siklus, "rembuk_warga", "12.71.01.1001.01", ling1).ok
     page = client.get(URL).get_data(as_text=True)
     assert _cell(page, "rembuk_warga", "belum_dibahas") == ""

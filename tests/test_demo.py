@@ -10,9 +10,10 @@ import re
 import time
 
 import pytest
-from conftest import _empty_all_tables, login, make_app
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from support.apps import empty_all_tables, make_app
+from support.web import login
 
 from eplanning_core import workflow
 from eplanning_core.accounts.models import PerangkatDaerah, User
@@ -37,7 +38,7 @@ def demo(database_url, tmp_path_factory):
             yield app, first
         finally:
             db.session.remove()
-            _empty_all_tables()
+            empty_all_tables()
             db.engine.dispose()
 
 
@@ -90,7 +91,7 @@ def test_every_stage_and_every_status_holds_proposals(demo):
 
 
 def test_stage_windows_are_open_now_with_the_reason_on_record(demo):
-    from eplanning_core.siklus.bridge import local_now
+    from eplanning_core.usulan.engine_adapter import local_now
 
     now = local_now().replace(tzinfo=None)
     for tahapan in db.session.scalars(select(Tahapan)):

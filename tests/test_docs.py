@@ -6,8 +6,8 @@ import re
 import shutil
 from pathlib import Path
 
-from conftest import make_app
 from marshmallow import fields
+from support.apps import make_app
 
 from eplanning_core.config import SETTINGS
 from eplanning_core.tenancy.loader import load_tenant

@@ -19,7 +19,7 @@ import pytest
 from flask_babel import Babel
 from openpyxl import Workbook, load_workbook
 
-from eplanning_core.exports.excel import (XLSX_MIMETYPE, Column, read_table, safe_filename,
+from eplanning_core.exports.excel import (XLSX_MIMETYPE, Column, safe_filename,
                                           write_xlsx, xlsx_response)
 from eplanning_core.exports.pdf import (berita_acara_pdf, format_local_datetime, pdf_response,
                                         rekap_pdf)
@@ -139,56 +139,54 @@ def test_safe_filename(name, expected):
     assert safe_filename(name, ".xlsx") == expected
 
 
-# ---- read_table --------------------------------------------------------------------------
+# ---- reading tables: the one reader of every importer (importing/reader.py) ----------------
 
-def test_read_table_csv_with_bom_and_semicolons():
+def _read(data: bytes, filename: str, required=("kode",)):
+    from eplanning_core.importing import ImportReport
+    from eplanning_core.importing.reader import read_rows
+
+    report = ImportReport()
+    header, rows = read_rows(data, filename, required, report)
+    return header, rows, [(p.line, p.kind) for p in report.problems]
+
+
+def test_reading_a_csv_with_bom_semicolons_and_a_quoted_line_break():
     text = ("\ufeffKode;Nama;Harga\r\n"
             "1.01;Drainase;1.250.000\r\n"
             "\r\n"
             '1.02;"Jalan; beton\r\nlingkungan";2.000.000\r\n'
             "1.03;  Lampu jalan  ;\r\n")
-    header, table = read_table(text.encode("utf-8"), "kamus.CSV")
-    assert header == ["Kode", "Nama", "Harga"]
-    assert list(table) == [
-        (2, {"Kode": "1.01", "Nama": "Drainase", "Harga": "1.250.000"}),
-        (4, {"Kode": "1.02", "Nama": "Jalan; beton\r\nlingkungan", "Harga": "2.000.000"}),
-        (6, {"Kode": "1.03", "Nama": "Lampu jalan", "Harga": ""}),
+    header, rows, problems = _read(text.encode("utf-8"), "kamus.CSV")
+    assert problems == []
+    assert header == ["kode", "nama", "harga"]
+    assert rows == [
+        (2, {"kode": "1.01", "nama": "Drainase", "harga": "1.250.000"}),
+        (4, {"kode": "1.02", "nama": "Jalan; beton\r\nlingkungan", "harga": "2.000.000"}),
+        (6, {"kode": "1.03", "nama": "Lampu jalan", "harga": ""}),
     ]
 
 
-def test_read_table_csv_with_commas_from_a_stream():
-    header, table = read_table(io.BytesIO(b"kode,nama\n12.71,Kota Medan\n12.71.01,Medan Kota,\n"),
-                               "wilayah.csv")
-    assert header == ["kode", "nama"]
-    assert list(table) == [(2, {"kode": "12.71", "nama": "Kota Medan"}),
-                           (3, {"kode": "12.71.01", "nama": "Medan Kota"})]
+def test_reading_a_csv_with_commas_and_an_empty_last_value():
+    header, rows, problems = _read(b"kode,nama\n12.71,Kota Medan\n12.71.01,Medan Kota,\n", "wilayah.csv")
+    assert problems == [] and header == ["kode", "nama"]
+    assert rows == [(2, {"kode": "12.71", "nama": "Kota Medan"}),
+                    (3, {"kode": "12.71.01", "nama": "Medan Kota"})]
 
 
-def test_read_table_refuses_what_it_cannot_read():
-    with pytest.raises(ValueError, match="line 3: not UTF-8"):
-        read_table("a;b\n1;2\n3;Caf\u00e9\n".encode("cp1252"), "x.csv")
-    with pytest.raises(ValueError, match="unknown file format"):
-        read_table(b"a,b\n", "x.txt")
-    with pytest.raises(ValueError, match=".xls"):
-        read_table(b"\xd0\xcf\x11\xe0", "lama.xls")
-    with pytest.raises(ValueError, match="not an .xlsx"):
-        read_table(b"a,b\n", "x.xlsx")
-    with pytest.raises(ValueError, match="not a text CSV"):
-        read_table(b"PK\x03\x04 rest of a zip", "x.csv")
-    with pytest.raises(ValueError, match="empty"):
-        read_table(b"", "x.csv")
-    with pytest.raises(ValueError, match="duplicate"):
-        read_table(b"a;a\n1;2\n", "x.csv")
-    with pytest.raises(ValueError, match="no header"):
-        read_table(b"a;;c\n1;2;3\n", "x.csv")
-    with pytest.raises(ValueError, match="cannot read"):
-        read_table(b"PK\x03\x04 not really a zip", "x.xlsx")
-    header, table = read_table(b"a;b\n1;2;3\n", "x.csv")
-    with pytest.raises(ValueError, match="line 2: 3 values for 2 columns"):
-        list(table)
+def test_reading_refuses_what_it_cannot_read():
+    assert _read("kode;b\n1;2\n3;Caf\u00e9\n".encode("cp1252"), "x.csv")[2] == [(0, "file_encoding")]
+    assert _read(b"\xd0\xcf\x11\xe0", "lama.xls")[2] == [(0, "file_format")]
+    assert _read(b"kode,b\n", "x.xlsx")[2] == [(0, "file_format")]
+    # a zip under a .csv name is read as a workbook, and is not one
+    assert _read(b"PK\x03\x04 rest of a zip", "x.csv")[2] == [(0, "file_format")]
+    assert _read(b"", "x.csv")[2] == [(1, "header")]
+    assert [k for _, k in _read(b"kode;kode\n1;2\n", "x.csv")[2]] == ["header"]
+    assert _read(b"kode;;c\n1;2;3\n", "x.csv")[2] == [(2, "unnamed_column")]
+    assert _read(b"kode;;c\n1;;3\n", "x.csv")[2] == []  # an empty unnamed column is no problem
+    assert _read(b"kode;b\n1;2;3\n", "x.csv")[2] == [(2, "extra_values")]
 
 
-def test_read_table_xlsx_gives_the_same_strings_as_csv():
+def test_reading_xlsx_gives_the_same_strings_as_csv():
     wb = Workbook()
     ws = wb.active
     ws.append(["Kode", "Nama", "Volume", "Harga", "Tanggal", None])
@@ -197,26 +195,29 @@ def test_read_table_xlsx_gives_the_same_strings_as_csv():
     ws.append(["1.02", "Jalan", 0.1 + 0.2, 2000000.0, datetime(2027, 1, 20, 9, 30), None])
     buffer = io.BytesIO()
     wb.save(buffer)
-    header, table = read_table(buffer.getvalue(), "kamus.xlsx")
-    assert header == ["Kode", "Nama", "Volume", "Harga", "Tanggal"]
-    assert list(table) == [
-        (2, {"Kode": "1.01", "Nama": "Drainase", "Volume": "12.5", "Harga": "1250000",
-             "Tanggal": "2027-01-20"}),
-        (4, {"Kode": "1.02", "Nama": "Jalan", "Volume": "0.3", "Harga": "2000000",
-             "Tanggal": "2027-01-20 09:30:00"}),
+    header, rows, problems = _read(buffer.getvalue(), "kamus.xlsx")
+    assert problems == []
+    assert [h for h in header if h] == ["kode", "nama", "volume", "harga", "tanggal"]
+    assert rows == [
+        (2, {"kode": "1.01", "nama": "Drainase", "volume": "12.5", "harga": "1250000",
+             "tanggal": "2027-01-20"}),
+        (4, {"kode": "1.02", "nama": "Jalan", "volume": "0.3", "harga": "2000000",
+             "tanggal": "2027-01-20 09:30:00"}),
     ]
 
 
-def test_read_table_reads_back_an_export():
+def test_reading_back_an_export():
     buffer = io.BytesIO()
     write_xlsx(buffer, "Usulan", COLUMNS, rows(3), tz="UTC")
-    header, table = read_table(io.BytesIO(buffer.getvalue()), "usulan.xlsx")
-    assert header == [c.header for c in COLUMNS]
-    line, first = next(table)
+    header, table, problems = _read(buffer.getvalue(), "usulan.xlsx", required=("no",))
+    from eplanning_core.importing.reader import header_key
+
+    assert problems == [] and header == [header_key(c.header) for c in COLUMNS]
+    line, first = table[0]
     assert line == 2
-    assert first == {"No": "1", "Usulan kegiatan": "Pembangunan drainase lingkungan 1",
-                     "Volume": "12.5", "Harga satuan": "1250001", "Tanggal rapat": "2027-01-20",
-                     "Dikirim": "2027-01-20 02:30:00"}
+    assert first == {header_key("No"): "1", header_key("Usulan kegiatan"): "Pembangunan drainase lingkungan 1",
+                     header_key("Volume"): "12.5", header_key("Harga satuan"): "1250001",
+                     header_key("Tanggal rapat"): "2027-01-20", header_key("Dikirim"): "2027-01-20 02:30:00"}
 
 
 # ---- PDF ---------------------------------------------------------------------------------

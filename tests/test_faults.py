@@ -18,14 +18,14 @@ import sqlite3
 from datetime import timedelta
 
 import pytest
-from conftest import DATA, make_app, post_form
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
-from test_budgeting import _csv
-from test_budgeting import _state as budget_state
-from test_budgeting import rkpd  # noqa: F401  (fixture)
-from test_siklus_screens import _act, _at_rkpd
+from support.apps import make_app
+from support.budget import apbd_csv, budget_state
+from support.env import DATA
+from support.stages import act_at_stage, at_rkpd
+from support.web import post_form
 
 from eplanning_core.audit.models import AuditEntry
 from eplanning_core.budgeting import importer
@@ -142,10 +142,10 @@ def test_send_up_interrupted_by_a_lost_connection_saves_nothing_and_says_so(
 
 
 def test_rkpd_send_all_interrupted_leaves_every_proposal_where_it_was(region, siklus, clock, database_url):
-    road, clinic = _at_rkpd(siklus, region, clock)
+    road, clinic = at_rkpd(siklus, region, clock)
     admin = region["users"]["admin"]
-    _act(road, admin, "diterima")
-    _act(clinic, admin, "diterima")
+    act_at_stage(road, admin, "diterima")
+    act_at_stage(clinic, admin, "diterima")
     before = snapshot()
     with DropConnection(db.engine, at=2, match=inserts) as drop, pytest.raises(OperationalError):
         plan.send_all(siklus, "musrenbang_rkpd", admin)
@@ -158,8 +158,8 @@ def test_rkpd_send_all_interrupted_leaves_every_proposal_where_it_was(region, si
 
 def test_budget_import_interrupted_writes_no_line(rkpd, region, database_url):  # noqa: F811
     road, pokir = rkpd["road"], rkpd["pokir"]
-    data = _csv(f"A-1,{road.kode_lacak},1.03.01,1.03.10.2.01.0005,Pengaspalan,40.000.000",
-                f"A-2,{pokir.kode_lacak},1.03.01,1.03.10.2.01.0005,Lampu jalan,30000000")
+    data = apbd_csv(f"A-1,{road.kode_lacak},1.03.01,1.03.10.2.01.0005,Pengaspalan,40.000.000",
+                    f"A-2,{pokir.kode_lacak},1.03.01,1.03.10.2.01.0005,Lampu jalan,30000000")
     before, history = budget_state(), snapshot()
     with DropConnection(db.engine, at=2, match=inserts) as drop, pytest.raises(OperationalError):
         importer.import_file(rkpd["siklus"], region["users"]["admin"], data, "apbd.csv")

@@ -1,7 +1,8 @@
 """Every importer, fed hostile files by hypothesis: a clear, located error list or a clean
 import, never an exception of another kind, and a refused file changes nothing.
 
-The importers: wilayah CSV (Kemendagri codes and the lowest units), kamus usulan and
+The importers: wilayah CSV (Kemendagri codes and the lowest units, with a parent column
+under its several names), kamus usulan and
 nomenklatur (CSV and Excel), the APBD budget file (CSV and Excel), and tenant.toml. The files
 are built from hostile cells (NUL, huge text, unicode digits, negative and huge numbers,
 formulas, SQL/HTML injection, dates, booleans), valid and broken headers, mixed separators,
@@ -21,8 +22,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from test_fuzz_api import _planned_items
-from test_fuzz_forms import changed_tables, snapshot
+from support.env import TENANTS_DIR
+from support.rows import planned_items
+from support.snapshots import changed_tables, snapshot
 
 from eplanning_core.extensions import db
 
@@ -125,8 +127,12 @@ def test_wilayah_import_refuses_hostile_files_and_changes_nothing(app, region):
     @SETTINGS
     @example(kemendagri=b"kode,nama,tingkat\n12.71.05,Kec\x00amatan Baru,kecamatan\n", lowest=None)
     @example(kemendagri=None, lowest=b"kode,nama,kode_induk\n12.71.01.1001.09,<b>L\x00ing</b>,12.71.01.1001\n")
-    @given(kemendagri=st.one_of(st.none(), csv_files(("kode", "nama", "tingkat"))),
-           lowest=st.one_of(st.none(), csv_files(("kode", "nama", "kode_induk"))))
+    @example(kemendagri=b"kode,nama,tingkat,induk\n12.71.05,Kecamatan Baru,kecamatan,12.72\n", lowest=None)
+    @example(kemendagri=None, lowest=b"kode,nama,induk,parent\n12.71.01.1001.09,L,12.71.01.1001,12.71.01\n")
+    @given(kemendagri=st.one_of(st.none(), csv_files(("kode", "nama", "tingkat")),
+                                csv_files(("kode", "nama", "tingkat", "induk"))),
+           lowest=st.one_of(st.none(), csv_files(("kode", "nama", "kode_induk")),
+                            csv_files(("kode", "nama", "parent_code", "induk"))))
     def run(kemendagri, lowest):
         before = snapshot()
         problems: list = []
@@ -198,7 +204,7 @@ def test_budget_import_refuses_hostile_files_and_changes_nothing(app, region, cl
     admin = region["users"]["admin"]
     clock.set_local("2025-06-01T09:00")
     siklus = open_cycle(admin.tenant_id, admin, 2026).obj
-    _planned_items(siklus, region)
+    planned_items(siklus, region)
     siklus.status, siklus.rkpd_ditetapkan_at = "rkpd_ditetapkan", datetime(2025, 5, 20, 3, 0)
     db.session.commit()
     clock.set_local("2025-10-10T09:00")  # the budgeting window of RKPD 2026
@@ -230,7 +236,7 @@ TOML_VALUES = st.one_of(
 def test_tenant_toml_loader_refuses_hostile_files_clearly(tmp_path):
     from eplanning_core.tenancy.loader import TenantConfigError, load_tenant
 
-    original = (pytest.importorskip("conftest").TENANTS_DIR / "medan" / "tenant.toml").read_text(encoding="utf-8")
+    original = (TENANTS_DIR / "medan" / "tenant.toml").read_text(encoding="utf-8")
     lines = original.splitlines()
 
     @SETTINGS

@@ -14,8 +14,8 @@ import io
 import re
 import zlib
 
-from conftest import post_form
 from openpyxl import load_workbook
+from support.web import post_form
 
 from eplanning_core.extensions import db
 from eplanning_core.rapat import operations as rapat_ops
@@ -86,7 +86,7 @@ def test_a_decompression_bomb_on_the_proposal_page_is_a_message_not_a_500(as_use
     """A 10-gigapixel PNG header of a few bytes: refused by its claimed size, page shows why."""
     import struct
 
-    from conftest import csrf_token
+    from support.web import csrf_token
 
     from eplanning_core.usulan.models import Lampiran
 

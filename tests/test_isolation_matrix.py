@@ -24,14 +24,17 @@ import re
 import zipfile
 
 import pytest
-from conftest import PASSWORD, _empty_all_tables, make_app
 from isolation_expectations import API_ROLES, HTML_ROLES, OWNERSHIPS, RULES, Rule, expected
+from support.apps import empty_all_tables, make_app
+from support.env import PASSWORD
 from isolation_world import (FOREIGN_MARK, HOSTS, MISSING_ID, NOW, OTHER_MARK, OTHER_MEETING_MARK, HostBrowser,
                              seed)
 from sqlalchemy import text
 
 from eplanning_core.extensions import db
 
+#: SQLite, PostgreSQL, and PostgreSQL through PgBouncer in transaction mode (support/engines.py).
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql", "pgbouncer"], indirect=True)
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 #: Words of the other unit's rows, and the roles that must never see them outside the public portal.
 HIDDEN = {OTHER_MARK: {"kec1", "kel1", "ling1", "pu", "dprd1", "setwan"},
@@ -52,7 +55,7 @@ def world(database_url, tmp_path_factory, password_hash):
     yield built
     with app.app_context():
         db.session.remove()
-        _empty_all_tables()
+        empty_all_tables()
         db.engine.dispose()
 
 
@@ -94,6 +97,7 @@ def values(kind: str | None, w, role: str, ownership: str) -> dict:
         "kamus": ("item_id", medan["kamus"], agam["kamus"], MISSING_ID),
         "siklus": ("siklus_id", medan["siklus"], agam["siklus"], MISSING_ID),
         "token": ("token_id", medan["token"], agam["token"], MISSING_ID),
+        "tugas": ("tugas_id", medan["tugas"], agam["tugas"], MISSING_ID),
         "tahun": ("tahun", 2027, 2028, 2035),
         "unit_code": ("kode", "12.71.01.1001", "13.06.01.2001", "99.99.99"),
         "agency_code": ("kode", medan["agency_code"], agam["agency_code"], "0.00.00"),
@@ -311,9 +315,9 @@ def _body_cases(w):
         ("API proposal in another kecamatan", "ling1", "api", "/api/v1/usulan",
          {**PROPOSAL, "lokasi_kode": "12.71.02.1001.01"}, 403),
         ("API proposal in the other region", "ling1", "api", "/api/v1/usulan",
-         {**PROPOSAL, "lokasi_kode": "13.06.01.2001"}, 422),
+         {**PROPOSAL, "lokasi_kode": "13.06.01.2001"}, 404),  # as a unit code that exists nowhere
         ("API proposal with the other region's catalogue item", "ling1", "api", "/api/v1/usulan",
-         {**PROPOSAL, "lokasi_kode": "12.71.01.1001.01", "kamus_id": agam["kamus"]}, 422),
+         {**PROPOSAL, "lokasi_kode": "12.71.01.1001.01", "kamus_id": agam["kamus"]}, 404),
         ("API send of another unit's batch", "ling1", "api", "/api/v1/usulan/kirim",
          {"tahapan": "rembuk_warga", "holder": "12.71.02.1001.01", "dry_run": True}, 403),
         ("API send of a batch of the other region", "ling1", "api", "/api/v1/usulan/kirim",

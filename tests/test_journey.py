@@ -3,6 +3,7 @@
 from eplanning_core.extensions import db
 from eplanning_core.usulan import operations as ops
 from eplanning_core.usulan.models import Keputusan, Usulan
+from eplanning_core.testing.meetings import hold_meeting
 
 ROAD = {"bidang": "fisik_prasarana", "permasalahan": "Jalan berlubang dan tergenang saat hujan",
         "usulan_kegiatan": "Pengaspalan Jalan Sutomo Gang Damai", "volume": "150", "satuan": "m",
@@ -26,15 +27,17 @@ def _act(usulan, user, action, **kw):
 def test_a_proposal_travels_from_the_lingkungan_to_the_budget(siklus, region, clock):
     users = region["users"]
     usulan = _create(siklus, region)
-    assert usulan.kode_lacak == f"MDN-2027-{usulan.id:06d}"
+    assert usulan.kode_lacak == "MDN-2027-000001"  # the region's first of the year, whatever its id
     assert usulan.total == 150 * 450_000
     _act(usulan, users["ling1"], "survei_selesai")
+    hold_meeting(siklus, "rembuk_warga", "12.71.01.1001.01")
     assert ops.send(siklus, "rembuk_warga", "12.71.01.1001.01", users["ling1"]).ok
     usulan = db.session.get(Usulan, usulan.id)
     assert (usulan.tahapan, usulan.status, usulan.terkunci) == ("musrenbang_kelurahan", "belum_dibahas", True)
 
     clock.set_local("2026-02-05T09:00")
     _act(usulan, users["kel1"], "diterima")
+    hold_meeting(siklus, "musrenbang_kelurahan", "12.71.01.1001")
     assert ops.send(siklus, "musrenbang_kelurahan", "12.71.01.1001", users["kel1"]).ok
     usulan = db.session.get(Usulan, usulan.id)
 
@@ -45,6 +48,7 @@ def test_a_proposal_travels_from_the_lingkungan_to_the_budget(siklus, region, cl
     assert usulan.skor is not None and usulan.skor > 0
     _act(usulan, users["kec1"], "rute", inputs={"agency_id": region["agencies"]["pu"].id})
     _act(usulan, users["kec1"], "diterima")
+    hold_meeting(siklus, "musrenbang_kecamatan", "12.71.01")
     assert ops.send(siklus, "musrenbang_kecamatan", "12.71.01", users["kec1"]).ok
     usulan = db.session.get(Usulan, usulan.id)
     assert usulan.tahapan == "forum_pd"

@@ -7,16 +7,17 @@ import io
 import time
 
 import pytest
-from conftest import DATA, ROOT, require_reference
 from flask_babel import force_locale
 from openpyxl import Workbook
 from sqlalchemy import event, func, select
+from support.env import DATA, ROOT, require_reference
 
 from eplanning_core.audit.models import AuditEntry
 from eplanning_core.extensions import db
 from eplanning_core.kamus import operations
 from eplanning_core.kamus.cli import kamus_cli
-from eplanning_core.kamus.importer import normalize_sub_kegiatan, parse_rupiah, RupiahError
+from eplanning_core.kamus.importer import HargaError, read_harga
+from eplanning_core.kamus.nomenclature import normalize_sub_kegiatan
 from eplanning_core.kamus.models import KamusUsulan, Nomenklatur
 from eplanning_core.tenancy.context import current_tenant_id
 
@@ -313,13 +314,16 @@ def test_catalogue_refuses_prices_that_are_not_whole_rupiah(app, region, typed, 
     assert (typed or "harga_satuan") in english(problem.message)
 
 
-def test_parse_rupiah_never_gives_a_float():
-    assert parse_rupiah(1250000) == 1250000
-    assert type(parse_rupiah(1250000.0)) is int
-    with pytest.raises(RupiahError):
-        parse_rupiah(0.5)
-    with pytest.raises(RupiahError):
-        parse_rupiah(True)
+def test_a_price_is_never_a_float():
+    """Forms and the API hand in text or int; a float or a bool is refused, never rounded."""
+    assert read_harga(1250000) == 1250000 and type(read_harga("1.250.000")) is int
+    for value in (1250000.0, 0.5, True):
+        with pytest.raises(HargaError) as refused:
+            read_harga(value)
+        assert refused.value.kind == "harga_invalid"
+    with pytest.raises(HargaError) as refused:
+        read_harga(-5)
+    assert refused.value.kind == "harga_negative"
 
 
 def test_bad_catalogue_rows_are_named_by_line(app, region, nomenklatur):
@@ -400,9 +404,9 @@ def test_csv_saved_by_excel_with_bom_semicolons_and_crlf(app, region):
 
 
 def test_overlong_and_unreadable_csv_files_are_refused_as_a_whole(app, region, monkeypatch):
-    from eplanning_core.kamus import importer
+    from eplanning_core.importing import reader
 
-    monkeypatch.setattr(importer, "MAX_ROWS", 3)
+    monkeypatch.setattr(reader, "MAX_ROWS", 3)
     rows = "".join(f"K-{i},Barang,ekonomi,unit,1000\n" for i in range(4))
     has_problem(refused(import_kamus, "kode,nama,bidang,satuan,harga_satuan\n" + rows), 0, "too_many_rows")
     assert import_kamus("kode,nama,bidang,satuan,harga_satuan\n" + rows.split("\n", 1)[1]).ok

@@ -3,8 +3,9 @@
 import io
 import zipfile
 
-from conftest import DATA, csrf_token, login
 from openpyxl import load_workbook
+from support.env import DATA
+from support.web import csrf_token, login
 
 
 def _rows(response):

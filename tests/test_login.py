@@ -1,6 +1,7 @@
 """Logging in and out, as an operator would notice it."""
 
-from conftest import PASSWORD, csrf_token, login
+from support.env import PASSWORD
+from support.web import csrf_token, login
 
 from eplanning_core.accounts.models import User
 from eplanning_core.extensions import db

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from conftest import post_form
 from sqlalchemy import update
+from support.web import post_form
 
 from eplanning_core.accounts import operations as account_ops
 from eplanning_core.accounts.models import PerangkatDaerah, User
@@ -28,8 +28,11 @@ ALERT = re.compile(r'class="alert alert-warning"[^>]*>(.*?)</div>', re.DOTALL)
 
 
 def _other_connection_bumps(model, ident, **values) -> None:
-    """Another request commits a change of the row (its own connection and transaction)."""
-    with db.engine.begin() as conn:
+    """Another request commits a change of the row (its own connection and transaction; as
+    the owner, since a bare connection of the application role has no region set)."""
+    from eplanning_core.tenancy.approle import owner_engine
+
+    with owner_engine() as engine, engine.begin() as conn:
         conn.execute(update(model.__table__).where(model.__table__.c.id == ident)
                      .values(version=model.__table__.c.version + 1, **values))
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import make_app
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
+from support.apps import make_app
 
 import eplanning_core.models  # noqa: F401  (every model registered on the metadata)
 from eplanning_core.app import MIGRATIONS_DIR

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eplanning_core.money import (MAX_RUPIAH, MAX_VOLUME, format_rupiah, format_volume,
-                                  parse_rupiah, parse_volume, total)
+from eplanning_core.money import (MAX_RUPIAH, MAX_VOLUME, RupiahError, RupiahProblem, format_rupiah,
+                                  format_volume, parse_rupiah, parse_volume, total)
 
 
 @pytest.mark.parametrize("text,expected", [
@@ -24,8 +24,8 @@ def test_parse_rupiah_accepts_indonesian_amounts(text, expected):
 @pytest.mark.parametrize("text,reason", [
     ("", "empty"), ("   ", "empty"), ("Rp", "empty"),
     ("-5.000", "negative"), ("Rp -5.000", "negative"), ("-Rp 5.000", "negative"),
-    ("1.250.000,50", "cents"), ("1250,5", "cents"),
-    ("12.5", "separators"), ("1,250,000", "separators"), ("1.250.000,000", "separators"),
+    ("1.250.000,50", "cents"), ("1250,5", "cents"), ("12.5", "cents"), ("1250000.00", "cents"),
+    ("(5.000)", "negative"), ("1,250,000", "separators"), ("1.250.000,000", "separators"),
     ("1.25.000", "separators"),
     ("abc", "not a rupiah"), ("12a", "not a rupiah"), ("1e6", "not a rupiah"),
     ("1 250 000", "not a rupiah"), ("12 5", "not a rupiah"),
@@ -35,6 +35,23 @@ def test_parse_rupiah_accepts_indonesian_amounts(text, expected):
 def test_parse_rupiah_refuses_with_a_short_reason(text, reason):
     with pytest.raises(ValueError, match=reason):
         parse_rupiah(text)
+
+
+@pytest.mark.parametrize("text,code", [
+    ("", RupiahProblem.EMPTY), ("Rp ", RupiahProblem.EMPTY),
+    ("-5.000", RupiahProblem.NEGATIVE), ("(5.000)", RupiahProblem.NEGATIVE),
+    ("1.250.000,50", RupiahProblem.FRACTION), ("1250000.5", RupiahProblem.FRACTION),
+    ("12,5", RupiahProblem.FRACTION), ("0.5", RupiahProblem.FRACTION),
+    ("1,250,000", RupiahProblem.SEPARATORS), ("1.25.000", RupiahProblem.SEPARATORS),
+    ("satu juta", RupiahProblem.NOT_AN_AMOUNT), ("NaN", RupiahProblem.NOT_AN_AMOUNT),
+    ("1" * 20, RupiahProblem.TOO_LARGE), ("9" * 100, RupiahProblem.TOO_LARGE),
+])
+def test_parse_rupiah_says_why_with_a_code(text, code):
+    """One parser for forms and importers: each caller words the refusal from the code."""
+    with pytest.raises(RupiahError) as refused:
+        parse_rupiah(text)
+    assert refused.value.code is code
+    assert isinstance(refused.value, ValueError)  # callers that only catch ValueError still do
 
 
 def test_parse_rupiah_wants_text():

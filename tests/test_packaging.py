@@ -21,11 +21,10 @@ from pathlib import Path
 
 import pytest
 from alembic.script import ScriptDirectory
+from support.packaging import run_ok
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "eplanning_core"
-IGNORED = shutil.ignore_patterns(".git", ".venv", "build", "dist", "instance", "*.egg-info",
-                                 "__pycache__", ".pytest_cache", ".hypothesis", "test-artifacts")
 
 
 def test_every_python_package_of_the_core_is_listed_in_setup_cfg():
@@ -55,37 +54,14 @@ def test_installed_distribution_is_eplanning_core_with_its_console_script():
 
 # ---- the wheel, installed like a region's server would install it ---------------------------
 
-def _run(args, cwd, env, timeout=300) -> subprocess.CompletedProcess:
-    result = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True,
-                            text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    assert result.returncode == 0, (f"{' '.join(map(str, args))} exited {result.returncode}\n"
-                                    f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}")
-    return result
-
-
-def _source_copy(target: Path) -> Path:
-    """What a clone holds (plus work not yet committed), without build leftovers of the tree."""
-    listing = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                             cwd=ROOT, capture_output=True)
-    if listing.returncode != 0:  # not a git checkout: copy the tree
-        shutil.copytree(ROOT, target, ignore=IGNORED)
-        return target
-    for name in filter(None, listing.stdout.decode().split("\0")):
-        source = ROOT / name
-        if source.is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target / name)
-    return target
-
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("wheel")
-    source = _source_copy(base / "src")
-    _run([sys.executable, "-m", "build", "--wheel", "--outdir", base / "dist", source], cwd=base,
-         env=os.environ.copy())
-    (built,) = (base / "dist").glob("eplanning_core-*.whl")
-    return built
+    """Built once per session with the sdist (tests/support/core_dist.py), shared with test_release.py
+    and test_baked_install.py; the wheel is made from the sdist, as a package index gets it."""
+    from support.core_dist import build_core
+
+    return build_core(tmp_path_factory)["wheel"]
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +72,7 @@ def site(tmp_path_factory, wheel):
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
     python = venv / "bin" / "python"
     # This environment's pip installs into the new venv (no ensurepip), from the pip cache.
-    _run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet",
+    run_ok([sys.executable, "-m", "pip", "--python", python, "install", "--quiet",
           "--disable-pip-version-check", wheel], cwd=base, env=os.environ.copy())
     shutil.copytree(ROOT / "tenants", base / "tenants")
     work = base / "work"
@@ -138,11 +114,11 @@ def test_wheel_carries_templates_static_translations_and_migrations(wheel):
 
 @pytest.mark.slow
 def test_console_script_lists_its_commands(site):
-    result = _run(["eplanning", "--help"], cwd=site["work"], env=site["env"])
+    result = run_ok(["eplanning", "--help"], cwd=site["work"], env=site["env"])
     commands = set(re.findall(r"^  (\S+)\s", result.stdout.split("Commands:", 1)[-1], re.M))
     assert {"db", "wilayah", "users", "demo"} <= commands, result.stdout + result.stderr
-    location = _run([site["python"], "-c", "import eplanning_core; print(eplanning_core.__file__)"],
-                    cwd=site["work"], env=site["env"]).stdout.strip()
+    location = run_ok([site["python"], "-c", "import eplanning_core; print(eplanning_core.__file__)"],
+                      cwd=site["work"], env=site["env"]).stdout.strip()
     assert Path(location).is_relative_to(site["venv"]), f"imported from {location}, not the wheel"
 
 
@@ -171,7 +147,9 @@ def _get(url: str) -> tuple[int, str]:
 @pytest.mark.slow
 def test_installed_wheel_migrates_imports_and_serves_the_login_page(site):
     env, work = site["env"], site["work"]
-    _run(["flask", "--app", "eplanning_core", "db", "upgrade"], cwd=work, env=env)
+    upgraded = run_ok(["eplanning", "upgrade"], cwd=work, env=env).stdout
+    # the one step that adds the region (wilayah import never does: tests/test_cli_outside_project.py)
+    assert "Region medan (Kota Medan, 12.71) added to the database." in upgraded, upgraded
     with sqlite3.connect(site["db"]) as conn:
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type='table'")}
         revision = conn.execute("select version_num from alembic_version").fetchone()
@@ -180,11 +158,11 @@ def test_installed_wheel_migrates_imports_and_serves_the_login_page(site):
 
     kecamatan, kelurahan, lingkungan = _expected_counts(site["base"] / "tenants" / "medan")
     assert (kecamatan, kelurahan) == (21, 151) and lingkungan > 1900
-    first = _run(["eplanning", "wilayah", "import"], cwd=work, env=env).stdout
+    first = run_ok(["eplanning", "wilayah", "import"], cwd=work, env=env).stdout
     assert f"Kecamatan: {kecamatan} new, 0 renamed, 0 unchanged" in first, first
     assert f"Kelurahan: {kelurahan} new, 0 renamed, 0 unchanged" in first, first
     assert f"Lingkungan: {lingkungan} new, 0 renamed, 0 unchanged" in first, first
-    again = _run(["eplanning", "wilayah", "import"], cwd=work, env=env).stdout
+    again = run_ok(["eplanning", "wilayah", "import"], cwd=work, env=env).stdout
     assert "Nothing changed." in again, again
 
     port = _free_port()

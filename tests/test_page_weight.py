@@ -12,7 +12,7 @@ import gzip
 import re
 
 import pytest
-from test_portal import add_rows
+from support.rows import add_rows
 
 BUDGET = 150 * 1024
 ASSET = re.compile(r'<(?:link[^>]+href|script[^>]+src|img[^>]+src)="(/[^"]+)"')

@@ -7,121 +7,71 @@ import csv
 import io
 import json
 import re
-from contextlib import contextmanager
 
 import pytest
-from conftest import DATA, TENANTS_DIR, _empty_all_tables, login, make_app
-from sqlalchemy import event, insert
+from support.acting import NAME, NIK, PHONE, act_on, create_proposal
+from support.apps import empty_all_tables, make_app
+from support.env import DATA, TENANTS_DIR
+from support.rows import add_rows
+from support.snapshots import count_queries
+from support.web import login
 
-from eplanning_core.audit.operations import record
 from eplanning_core.extensions import db
 from eplanning_core.portal import pagecache
 from eplanning_core.portal.privacy import mask_name
 from eplanning_core.usulan import operations as ops
 from eplanning_core.usulan.models import Keputusan, Usulan
+from eplanning_core.testing.meetings import hold_meeting
 
-NIK, PHONE, NAME = "1271010101010001", "0812-3456-7890", "Siti Aminah"
 OPERATORS = ("Uji admin", "Uji kec1", "Uji kel1", "Uji ling1", "Uji pu", "Uji kel2", "Uji dprd1")
-ROAD = {"bidang": "fisik_prasarana", "permasalahan": "Jalan berlubang dan tergenang saat hujan",
-        "usulan_kegiatan": "Pengaspalan Jalan Sutomo Gang Damai", "volume": "150", "satuan": "m",
-        "harga_satuan": "Rp 450.000", "jalan": "Gang Damai", "pengusul_nama": NAME,
-        "pengusul_nik": NIK, "pengusul_telepon": PHONE, "lat": "3.5912", "lng": "98.6722"}
 
 
 # ---- helpers shared with test_commandcenter -------------------------------------------------
-
-@contextmanager
-def count_queries():
-    """Every SQL statement the engine runs inside the block."""
-    statements = []
-
-    def listener(conn, cursor, statement, *args):
-        statements.append(statement)
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
-
-
-def add_rows(siklus, region, rows: list[dict], start: int = 900000) -> None:
-    """Proposals straight into the table (a prepared set for counting), not via the engine."""
-    units = region["units"]
-    values = []
-    for n, row in enumerate(rows):
-        row = dict(row)
-        unit = units[row.pop("unit", "12.71.01.1001.01")]
-        status = row.get("status", "belum_dibahas")
-        values.append({
-            "tenant_id": siklus.tenant_id, "siklus_id": siklus.id,
-            "kode_lacak": f"MDN-2027-{start + n:06d}", "sumber": "lingkungan",
-            "bidang": "fisik_prasarana", "permasalahan": "Saluran tersumbat",
-            "usulan_kegiatan": f"Normalisasi saluran {n}", "volume": 10, "satuan": "m",
-            "harga_satuan": 100_000, "total": 1_000_000, "lokasi_wilayah_id": unit.id,
-            "lokasi_kode": unit.kode, "tahapan": "rembuk_warga",
-            "alasan": "Bukan kewenangan kota" if status in ("ditolak", "diterima_dengan_perubahan") else None,
-            **row})
-    db.session.execute(insert(Usulan), values)
-    # As any real import would: the change has its history entry (the Command Center's
-    # cached numbers are keyed by the history head, see commandcenter/cache.py).
-    record(tenant_id=siklus.tenant_id, actor=None, action="usulan.impor_uji", obj=siklus,
-           changes={"usulan": [None, len(values)]})
-    db.session.commit()
-
-
-def _create(siklus, region, **overrides):
-    values = dict(ROAD, lokasi_wilayah_id=region["units"]["12.71.01.1001.01"].id, **overrides)
-    outcome = ops.create(siklus, "rembuk_warga", region["users"]["ling1"], values)
-    assert outcome.ok, (outcome.errors, outcome.refusal)
-    return outcome.usulan
-
-
-def _act(usulan, user, action, **kw):
-    outcome = ops.act(usulan, user, action, expected_version=usulan.version, stage_key=usulan.tahapan, **kw)
-    assert outcome.ok, (outcome.refusal, outcome.errors)
-    return outcome.usulan
 
 
 @pytest.fixture
 def journey(siklus, region, clock):
     """One proposal taken to the budget (funded) and one rejected by the kelurahan."""
     users, pu = region["users"], region["agencies"]["pu"]
-    usulan = _create(siklus, region)
-    rejected = _create(siklus, region, usulan_kegiatan="Pembangunan gapura lingkungan",
-                       pengusul_nama="Budi Santoso")
+    usulan = create_proposal(siklus, region)
+    rejected = create_proposal(siklus, region, usulan_kegiatan="Pembangunan gapura lingkungan",
+                               pengusul_nama="Budi Santoso")
     for item in (usulan, rejected):
-        _act(item, users["ling1"], "survei_selesai")
+        act_on(item, users["ling1"], "survei_selesai")
+    hold_meeting(siklus, "rembuk_warga", "12.71.01.1001.01")
     assert ops.send(siklus, "rembuk_warga", "12.71.01.1001.01", users["ling1"]).ok
 
     clock.set_local("2026-02-05T09:00")
     usulan, rejected = db.session.get(Usulan, usulan.id), db.session.get(Usulan, rejected.id)
-    _act(usulan, users["kel1"], "diterima")
-    _act(rejected, users["kel1"], "ditolak", reason="Sudah dibangun swadaya warga tahun lalu")
+    act_on(usulan, users["kel1"], "diterima")
+    act_on(rejected, users["kel1"], "ditolak", reason="Sudah dibangun swadaya warga tahun lalu")
+    hold_meeting(siklus, "musrenbang_kelurahan", "12.71.01.1001")
     assert ops.send(siklus, "musrenbang_kelurahan", "12.71.01.1001", users["kel1"]).ok
 
     clock.set_local("2026-02-20T09:00")
     usulan = db.session.get(Usulan, usulan.id)
     points = {"keterdesakan": 5, "kemiskinan": 4, "pertumbuhan_ekonomi": 3, "potensi_lokasi": 3,
               "manfaat": 4, "partisipasi": 5}
-    _act(usulan, users["kec1"], "skor", inputs={"points": points})
-    _act(usulan, users["kec1"], "rute", inputs={"agency_id": pu.id})
-    _act(usulan, users["kec1"], "diterima")
+    act_on(usulan, users["kec1"], "skor", inputs={"points": points})
+    act_on(usulan, users["kec1"], "rute", inputs={"agency_id": pu.id})
+    act_on(usulan, users["kec1"], "diterima")
+    hold_meeting(siklus, "musrenbang_kecamatan", "12.71.01")
     assert ops.send(siklus, "musrenbang_kecamatan", "12.71.01", users["kec1"]).ok
 
     clock.set_local("2026-03-10T09:00")
     usulan = db.session.get(Usulan, usulan.id)
-    _act(usulan, users["pu"], "diterima_dengan_perubahan", reason="Volume disesuaikan dengan survei dinas",
-         inputs={"sub_kegiatan": "1.03.10.2.01.0005", "pagu": 60_000_000, "target": "150 m"})
+    act_on(usulan, users["pu"], "diterima_dengan_perubahan", reason="Volume disesuaikan dengan survei dinas",
+           inputs={"sub_kegiatan": "1.03.10.2.01.0005", "pagu": 60_000_000, "target": "150 m"})
     assert ops.send(siklus, "forum_pd", pu.id, users["pu"]).ok
     clock.set_local("2026-04-10T09:00")
     usulan = db.session.get(Usulan, usulan.id)
-    _act(usulan, users["admin"], "diterima")
+    act_on(usulan, users["admin"], "diterima")
     assert ops.send(siklus, "musrenbang_rkpd", pu.id, users["admin"]).ok
     clock.set_local("2026-05-10T09:00")
     assert ops.send(siklus, "penetapan_rkpd", pu.id, users["admin"]).ok
     clock.set_local("2026-10-10T09:00")
     usulan = db.session.get(Usulan, usulan.id)
-    _act(usulan, users["admin"], "didanai", inputs={"amount": 58_000_000})
+    act_on(usulan, users["admin"], "didanai", inputs={"amount": 58_000_000})
     return {"funded": db.session.get(Usulan, usulan.id), "rejected": db.session.get(Usulan, rejected.id)}
 
 
@@ -230,7 +180,7 @@ def two_regions(database_url, tmp_path, password_hash):
     yield app, codes
     with app.app_context():
         db.session.remove()
-        _empty_all_tables()
+        empty_all_tables()
         db.engine.dispose()
 
 

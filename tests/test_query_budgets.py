@@ -11,7 +11,9 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select
-from test_portal import ROAD, add_rows, count_queries
+from support.acting import ROAD
+from support.rows import add_rows
+from support.snapshots import count_queries
 
 from eplanning_core.api import tokens
 from eplanning_core.audit.operations import record
@@ -127,6 +129,8 @@ OPERATOR_PAGES = [
     # fetched by the Command Center's script when its map is shown
     ("admin", "/command-center/map.json"), ("viewer", "/command-center/map.json"),
     ("kec1", "/peringkat/?page=2"),
+    # every role's desk, the start page after login (issue 14)
+    ("kec1", "/"), ("kel1", "/"), ("ling1", "/"), ("pu", "/"), ("dprd1", "/"), ("viewer", "/"),
 ]
 
 

@@ -4,10 +4,10 @@ import io
 import re
 
 import pytest
-from conftest import csrf_token, login, post_form
 from openpyxl import load_workbook
 from sqlalchemy import update
-from test_portal import add_rows
+from support.rows import add_rows
+from support.web import csrf_token, login, post_form
 
 from eplanning_core.accounts.models import User
 from eplanning_core.audit.models import AuditEntry
@@ -17,6 +17,7 @@ from eplanning_core.siklus.operations import set_limits
 from eplanning_core.usulan import bulk
 from eplanning_core.usulan import operations as ops
 from eplanning_core.usulan.models import Keputusan, Usulan
+from eplanning_core.testing.meetings import hold_meeting
 
 STAGE = "musrenbang_kecamatan"
 CRITERIA = ("keterdesakan", "kemiskinan", "pertumbuhan_ekonomi", "potensi_lokasi", "manfaat", "partisipasi")
@@ -317,6 +318,7 @@ def forum(siklus, region, clock, password_hash):
         Nomenklatur(tenant_id=tid, tingkat="program", kode="1.03.10", nama="Program Penyelenggaraan Jalan"),
         Nomenklatur(tenant_id=tid, tingkat="kegiatan", kode="1.03.10.2.01", nama="Penyelenggaraan Jalan Kabupaten/Kota"),
         Nomenklatur(tenant_id=tid, tingkat="sub_kegiatan", kode="1.03.10.2.01.0005", nama="Pembangunan Jalan"),
+        Nomenklatur(tenant_id=tid, tingkat="sub_kegiatan", kode="1.03.10.2.01.0006", nama="Rehabilitasi Jalan"),
         User(tenant_id=tid, username="dinkes", nama="Uji dinkes", password_hash=password_hash, aktif=True,
              role="operator_pd", perangkat_daerah_id=dinkes.id)])
     db.session.commit()
@@ -328,6 +330,7 @@ def forum(siklus, region, clock, password_hash):
         usulan = ops.create(siklus, STAGE, kec1, _values(region, name, 70_000_000)).usulan
         _act(usulan, kec1, "rute", inputs={"agency_id": agency.id})
         made[name] = _act(usulan, kec1, "diterima")
+    hold_meeting(siklus, STAGE, "12.71.01")
     assert ops.send(siklus, STAGE, "12.71.01", kec1).ok
     pokir = ops.create(siklus, "pokir", users["dprd1"], _values(region, "pokir lampu", 30_000_000)).usulan
     for action, inputs in (("periksa", None), ("diterima", None), ("rute", {"agency_id": pu.id})):

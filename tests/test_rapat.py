@@ -4,15 +4,17 @@ import io
 from datetime import datetime
 from pathlib import Path
 
-from conftest import csrf_token, post_form
 from PIL import Image
+from support.web import csrf_token, post_form
 
 from eplanning_core import uploads
 from eplanning_core.audit.models import AuditEntry
 from eplanning_core.extensions import db
 from eplanning_core.rapat import operations as rapat_ops
 from eplanning_core.usulan import operations as usulan_ops
-from eplanning_core.usulan.models import Lampiran, Pengiriman, Rapat, Usulan
+from eplanning_core.rapat.models import Rapat
+from eplanning_core.usulan.models import Lampiran, Pengiriman, Usulan
+from eplanning_core.testing.meetings import hold_meeting
 
 ROAD = {"bidang": "fisik_prasarana", "permasalahan": "Jalan berlubang dan tergenang saat hujan",
         "usulan_kegiatan": "Pengaspalan Jalan Sutomo Gang Damai", "volume": "150", "satuan": "m",
@@ -87,6 +89,7 @@ def _at_kelurahan(siklus, region, clock):
         assert usulan_ops.act(usulan, users["ling1"], "survei_selesai", expected_version=usulan.version,
                               stage_key="rembuk_warga").ok
         made.append(usulan.id)
+    hold_meeting(siklus, "rembuk_warga", "12.71.01.1001.01")
     assert usulan_ops.send(siklus, "rembuk_warga", "12.71.01.1001.01", users["ling1"]).ok
     clock.set_local("2026-02-05T09:00")
     accepted, rejected = (db.session.get(Usulan, i) for i in made)
@@ -291,11 +294,11 @@ def test_rembuk_warga_send_needs_the_meeting_recorded(region, siklus):
 def test_bappeda_sees_progress_filters_and_excel(as_user, region, siklus, clock, client):
     clock.set_local("2026-02-05T09:00")
     rapat = _record(siklus, region)
-    usulan_ops.send(siklus, KEL, "12.71.01.1001", region["users"]["kel1"])  # nothing held: still a send
     from eplanning_core.uploads import StoredFile
 
     rapat_ops.attach(rapat, region["users"]["kel1"], "berita_acara",
                      StoredFile("a" * 32 + ".pdf", "ba.pdf", "application/pdf", 10, "0" * 64))
+    assert usulan_ops.send(siklus, KEL, "12.71.01.1001", region["users"]["kel1"]).ok  # nothing held: still a send
     as_user("admin")
     page = client.get("/rapat/").get_data(as_text=True)
     assert (f'data-stage="{KEL}" data-units="3" data-recorded="1" data-signed="1" data-sent="1"') in page

@@ -2,14 +2,15 @@
 
 from decimal import Decimal
 
-from conftest import post_form
-from test_usulan_screens import ROAD, _new
+from support.forms import ROAD, new_proposal
+from support.web import post_form
 
 from eplanning_core.audit.models import AuditEntry
 from eplanning_core.extensions import db
 from eplanning_core.siklus.operations import set_limits
 from eplanning_core.usulan import operations as ops
 from eplanning_core.usulan.models import Keputusan, Pengiriman, Usulan
+from eplanning_core.testing.meetings import hold_meeting
 
 
 def _count(model=Usulan):
@@ -40,13 +41,13 @@ def test_entering_after_the_window_closed_is_refused(as_user, region, siklus, cl
 def test_one_minute_before_midnight_wib_is_still_inside(as_user, region, siklus, clock):
     client = as_user("ling1")
     clock.set_local("2026-01-31T23:59")
-    assert _new(client, region).status_code == 302
+    assert new_proposal(client, region).status_code == 302
     assert _count() == 1
 
 
 def test_deciding_outside_the_window_names_the_window(as_user, region, siklus, clock):
     client = as_user("ling1")
-    _new(client, region)
+    new_proposal(client, region)
     usulan = db.session.scalar(db.select(Usulan))
     clock.set_local("2026-02-03T08:00")
     _survey(client, usulan)
@@ -62,7 +63,7 @@ def test_sending_over_the_quota_is_refused_and_nothing_moves(as_user, region, si
                       [{"wilayah_id": lingkungan.id, "kuota": 1}]).ok
     client = as_user("ling1")
     for _ in range(2):
-        _new(client, region)
+        new_proposal(client, region)
     for usulan in db.session.scalars(db.select(Usulan)).all():
         _survey(client, usulan)
     page = client.get("/usulan/kirim").get_data(as_text=True)
@@ -79,6 +80,7 @@ def test_sending_over_the_ceiling_is_refused_with_the_amounts(as_user, region, s
     usulan = ops.create(siklus, "rembuk_warga", users["ling1"],
                         dict(ROAD, lokasi_wilayah_id=region["units"]["12.71.01.1001.01"].id)).usulan
     ops.act(usulan, users["ling1"], "survei_selesai", expected_version=usulan.version, stage_key="rembuk_warga")
+    hold_meeting(siklus, "rembuk_warga", "12.71.01.1001.01")
     assert ops.send(siklus, "rembuk_warga", "12.71.01.1001.01", users["ling1"]).ok
     clock.set_local("2026-02-05T09:00")
     usulan = db.session.get(Usulan, usulan.id)
@@ -98,6 +100,7 @@ def test_accepting_with_changes_needs_a_reason(as_user, region, siklus, clock):
     usulan = ops.create(siklus, "rembuk_warga", users["ling1"],
                         dict(ROAD, lokasi_wilayah_id=region["units"]["12.71.01.1001.01"].id)).usulan
     ops.act(usulan, users["ling1"], "survei_selesai", expected_version=usulan.version, stage_key="rembuk_warga")
+    hold_meeting(siklus, "rembuk_warga", "12.71.01.1001.01")
     ops.send(siklus, "rembuk_warga", "12.71.01.1001.01", users["ling1"])
     clock.set_local("2026-02-05T09:00")
     usulan = db.session.get(Usulan, usulan.id)
@@ -115,6 +118,7 @@ def test_editing_a_sent_proposal_needs_a_reason_and_keeps_it_in_history(as_user,
     usulan = ops.create(siklus, "rembuk_warga", users["ling1"],
                         dict(ROAD, lokasi_wilayah_id=region["units"]["12.71.01.1001.01"].id)).usulan
     ops.act(usulan, users["ling1"], "survei_selesai", expected_version=usulan.version, stage_key="rembuk_warga")
+    hold_meeting(siklus, "rembuk_warga", "12.71.01.1001.01")
     ops.send(siklus, "rembuk_warga", "12.71.01.1001.01", users["ling1"])
     clock.set_local("2026-02-05T09:00")
     client = as_user("kel1")
@@ -139,6 +143,7 @@ def test_the_lingkungan_cannot_touch_what_it_sent(as_user, region, siklus):
     usulan = ops.create(siklus, "rembuk_warga", users["ling1"],
                         dict(ROAD, lokasi_wilayah_id=region["units"]["12.71.01.1001.01"].id)).usulan
     ops.act(usulan, users["ling1"], "survei_selesai", expected_version=usulan.version, stage_key="rembuk_warga")
+    hold_meeting(siklus, "rembuk_warga", "12.71.01.1001.01")
     ops.send(siklus, "rembuk_warga", "12.71.01.1001.01", users["ling1"])
     client = as_user("ling1")
     assert client.get(f"/usulan/{usulan.id}").status_code == 200  # still readable: it is theirs

@@ -127,6 +127,20 @@ def test_every_supported_combination_bakes_a_project_the_core_loads(tmp_path, re
     assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
 
 
+def test_the_baked_make_demo_takes_the_port(tmp_path):
+    """`make demo PORT=8123` in a baked project (dry run: the commands make would run)."""
+    project = bake(tmp_path, region_code="13.03")
+    (project / "tenants" / "sijunjung" / "wilayah.csv").write_text("kode,nama,tingkat\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("PORT", "HOST")}
+    for args, expected in ((["PORT=8123"], "--host 127.0.0.1 --port 8123"), ([], "--host 127.0.0.1 --port 5000"),
+                           (["PORT=8123", "HOST=0.0.0.0"], "--host 0.0.0.0 --port 8123")):
+        result = subprocess.run(["make", "-n", "demo", *args, f"STAMP={tmp_path / 'stamp'}"], cwd=project,
+                                env=env, capture_output=True, text=True, timeout=60)
+        assert f"eplanning demo {expected}" in result.stdout, result.stdout + result.stderr
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "`make demo PORT=8080`" in readme
+
+
 @pytest.fixture
 def wilayah_csv():
     if not WILAYAH.is_file():
@@ -217,10 +231,141 @@ def test_a_name_other_than_the_wilayah_csv_is_refused(capfd, tmp_path, wilayah_c
     assert "'Kota Medan Baru' berbeda dengan nama di wilayah.csv: 'Kota Medan'" in message, message
 
 
-def test_a_choice_outside_the_list_is_refused_by_cookiecutter(tmp_path):
-    with pytest.raises(ValueError, match="stage_preset"):
-        bake(tmp_path, **{**GOOD, "stage_preset": "semua"})
-    assert list(tmp_path.iterdir()) == []
+def test_a_stage_preset_outside_the_list_is_refused_by_the_hook_not_by_a_traceback(capfd, tmp_path):
+    message = refused(capfd, tmp_path, **{**GOOD, "stage_preset": "semua"})
+    assert "  - stage_preset: 'semua' bukan salah satu dari lengkap, tanpa-rembuk-warga, ringkas" in message
+    assert "e.g. stage_preset=tanpa-rembuk-warga" in message, message
+
+
+# ---- baking from the region code alone (the core's national list) ----------------------------
+
+def test_the_defaults_bake_kota_medan(tmp_path):
+    project = bake(tmp_path)
+    assert project.name == "eplanning-medan" and leftovers(project) == []
+    config = load_tenant(project / "tenants" / "medan")
+    assert (config.code, config.name, config.kind, config.province, config.timezone, config.levels) == (
+        "12.71", "Kota Medan", "kota", "Sumatera Utara", "Asia/Jakarta", ("Kecamatan", "Kelurahan", "Lingkungan"))
+    assert config.tracking_prefix == "MDN"
+
+
+#: regions not in tenants/: code (and levels chosen by the region) -> what the bake must hold
+FROM_CODE = {
+    "desa-dusun": ({"region_code": "12.06"}, "karo",
+                   ("Kabupaten Karo", "kabupaten", "Sumatera Utara", "Asia/Jakarta"),
+                   ("Kecamatan", "Desa", "Dusun")),
+    "nagari-jorong": ({"region_code": "13.03"}, "sijunjung",
+                      ("Kabupaten Sijunjung", "kabupaten", "Sumatera Barat", "Asia/Jakarta"),
+                      ("Kecamatan", "Nagari", "Jorong")),
+    "kota-own-levels": ({"region_code": "32.73", "levels": "Kecamatan/Kelurahan/RW"}, "kota-bandung",
+                        ("Kota Bandung", "kota", "Jawa Barat", "Asia/Jakarta"),
+                        ("Kecamatan", "Kelurahan", "RW")),
+    "wit": ({"region_code": "94.04"}, "mimika",
+            ("Kabupaten Mimika", "kabupaten", "Papua Tengah", "Asia/Jayapura"), ("Kecamatan", "Desa", "Dusun")),
+}
+
+
+@pytest.mark.parametrize("case", list(FROM_CODE))
+def test_a_region_code_alone_bakes_the_region_with_its_name_kind_province_and_time_zone(tmp_path, case):
+    answers, slug, (name, kind, province, zone), levels = FROM_CODE[case]
+    shipped = {load_tenant(folder).code for folder in (ROOT / "tenants").iterdir()
+               if (folder / "tenant.toml").is_file()}
+    assert answers["region_code"] not in shipped, "pick a region that tenants/ does not ship"
+    project = bake(tmp_path, **answers)
+
+    assert project.name == f"eplanning-{slug}" and leftovers(project) == []
+    config = load_tenant(project / "tenants" / slug)
+    assert (config.code, config.name, config.kind, config.province, config.timezone) == (
+        answers["region_code"], name, kind, province, zone)
+    assert config.levels == levels
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert f"**{name}** ({province}, kode\nKemendagri {answers['region_code']})" in readme
+    assert " > ".join(levels) in readme
+
+
+@pytest.mark.parametrize("answers, question, said, right_way", [
+    ({"custom_levels": "Kecamatan/Kelurahan/RW"}, "custom_levels",
+     "custom_levels is only read with levels=lainnya", "levels=Kecamatan/Kelurahan/RW (without custom_levels)"),
+    ({"levels": "Kecamatan, Kelurahan, RW"}, "levels", "'Kecamatan, Kelurahan, RW' is not three level names",
+     "in levels itself, e.g. levels=Kecamatan/Kelurahan/RW"),
+    ({"levels": "Kelurahan/RW"}, "levels", "'Kelurahan/RW' is not three level names",
+     "in levels itself, e.g. levels=Kecamatan/Kelurahan/RW"),
+    ({"levels": "lainnya"}, "custom_levels", "'' must be three level names", "(no 'lainnya' needed)"),
+])
+def test_custom_levels_given_the_wrong_way_are_refused_with_the_right_way(capfd, tmp_path, answers,
+                                                                          question, said, right_way):
+    message = refused(capfd, tmp_path, region_code="32.73", **answers)
+    assert f"    {question}: {said}" in message, message
+    assert right_way in message, message
+    assert "Traceback" not in message
+
+
+def test_a_code_outside_the_national_list_needs_a_name(capfd, tmp_path):
+    message = refused(capfd, tmp_path, region_code="12.99")
+    assert "code 12.99 is not in the Kemendagri list of kabupaten/kota shipped with the core" in message
+    project = bake(tmp_path, region_code="12.99", region_name="Kabupaten Pemekaran Baru")
+    assert load_tenant(project / "tenants" / "pemekaran-baru").province == "Sumatera Utara"
+
+
+def test_a_name_other_than_the_national_list_is_refused(capfd, tmp_path):
+    message = refused(capfd, tmp_path, region_code="12.16", region_name="Kabupaten Toba")
+    assert "'Kabupaten Toba' differs from the name of 12.16 in the Kemendagri list" in message, message
+    assert "'Kabupaten Humbang Hasundutan'" in message
+
+
+def test_plain_cookiecutter_refuses_without_a_traceback(tmp_path):
+    """What an IT officer sees from the cookiecutter command itself: the reason, no traceback."""
+    cookiecutter_bin = Path(sys.executable).parent / "cookiecutter"
+    result = subprocess.run([str(cookiecutter_bin), "--no-input", str(TEMPLATE), "-o", str(tmp_path),
+                             "region_code=32.73", "custom_levels=Kecamatan/Kelurahan/RW"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    said = result.stdout + result.stderr
+    assert "levels=Kecamatan/Kelurahan/RW (without custom_levels)" in said, said
+    assert "Traceback" not in said and list(tmp_path.iterdir()) == []
+
+
+# ---- the national list of kabupaten/kota -----------------------------------------------------
+
+def national_rows() -> list[dict]:
+    import csv
+
+    with (ROOT / "eplanning_core" / "data" / "kabkota.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_the_core_ships_every_kabupaten_and_kota_and_no_lower_level():
+    rows = national_rows()
+    assert len(rows) == 514 and len({r["kode_provinsi"] for r in rows}) == 38
+    assert all(re.fullmatch(r"\d{2}\.\d{2}", r["kode"]) for r in rows)
+    assert {r["jenis"] for r in rows} == {"kabupaten", "kota"}
+    assert all(r["nama"].split()[0].lower() == r["jenis"] for r in rows)
+    by_code = {r["kode"]: r for r in rows}
+    assert by_code["13.06"]["nama"] == "Kabupaten Agam" and by_code["13.06"]["provinsi"] == "Sumatera Barat"
+    zones = {code: by_code[code]["zona_waktu"] for code in ("12.71", "13.05", "61.71", "73.71", "94.04")}
+    assert zones == {"12.71": "Asia/Jakarta", "13.05": "Asia/Jakarta", "61.71": "Asia/Pontianak",
+                     "73.71": "Asia/Makassar", "94.04": "Asia/Jayapura"}
+
+
+def test_the_national_list_is_the_one_made_from_the_kemendagri_list(tmp_path, wilayah_csv):
+    made = tmp_path / "kabkota.csv"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "make_kabkota.py"), str(wilayah_csv), str(made)],
+                   check=True, capture_output=True)
+    assert made.read_text(encoding="utf-8") == (ROOT / "eplanning_core" / "data" / "kabkota.csv").read_text(
+        encoding="utf-8"), "run tools/make_kabkota.py again"
+
+
+def test_the_wheel_lists_the_national_list_as_package_data():
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(ROOT / "setup.cfg")
+    assert "data/*.csv" in config["options.package_data"]["eplanning_core"].split()
+
+
+def test_kabupaten_and_kota_of_the_same_name_get_different_folders(tmp_path):
+    kab = bake(tmp_path, region_code="32.04")   # Kabupaten Bandung
+    kota = bake(tmp_path, region_code="32.73")  # Kota Bandung
+    assert (kab.name, kota.name) == ("eplanning-kab-bandung", "eplanning-kota-bandung")
 
 
 # ---- eplanning new-region --------------------------------------------------------------------
@@ -292,9 +437,9 @@ def test_new_region_finds_the_template_in_a_clone_or_in_the_installed_package():
                                             ("kab-nagari-jorong", "tanpa-rembuk-warga"),
                                             ("kab-desa", "ringkas")])
 def test_each_preset_carries_a_proposal_to_the_budget(tmp_path, database_url, region, preset):
-    from conftest import _empty_all_tables, make_app
     from eplanning_core.extensions import db
     from eplanning_core.testing import run_acceptance
+    from support.apps import empty_all_tables, make_app
 
     answers = region_answers(region, preset, "id")
     project = bake(tmp_path / "baked", **answers)
@@ -306,7 +451,7 @@ def test_each_preset_carries_a_proposal_to_the_budget(tmp_path, database_url, re
     finally:
         with app.app_context():
             db.session.remove()
-            _empty_all_tables()
+            empty_all_tables()
             db.engine.dispose()
     first, pokir = PRESETS[preset]
     assert report.final_status == "didanai"
@@ -319,11 +464,11 @@ def test_each_preset_carries_a_proposal_to_the_budget(tmp_path, database_url, re
 
 @pytest.mark.slow
 def test_installed_wheel_bakes_a_project_whose_make_test_passes(tmp_path, cookiecutter_home):
-    from test_packaging import _run, _source_copy
+    from support.packaging import run_ok, source_copy
 
-    source = _source_copy(tmp_path / "src")
-    _run([sys.executable, "-m", "build", "--wheel", "--outdir", tmp_path / "dist", source],
-         cwd=tmp_path, env=os.environ.copy())
+    source = source_copy(tmp_path / "src")
+    run_ok([sys.executable, "-m", "build", "--wheel", "--outdir", tmp_path / "dist", source],
+           cwd=tmp_path, env=os.environ.copy())
     (wheel,) = (tmp_path / "dist").glob("eplanning_core-*.whl")
     shipped = {n for n in zipfile.ZipFile(wheel).namelist()
                if n.startswith("eplanning_core/regiontemplate/template/")}
@@ -335,7 +480,7 @@ def test_installed_wheel_bakes_a_project_whose_make_test_passes(tmp_path, cookie
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], check=True)
     python = venv / "bin" / "python"
     pip = f"{sys.executable} -m pip --python {python} --disable-pip-version-check"
-    _run([*pip.split(), "install", "--quiet", wheel], cwd=tmp_path, env=os.environ.copy())
+    run_ok([*pip.split(), "install", "--quiet", wheel], cwd=tmp_path, env=os.environ.copy())
 
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("EPLANNING_", "FLASK_", "PYTHON", "PYTEST", "COOKIECUTTER"))
@@ -344,19 +489,33 @@ def test_installed_wheel_bakes_a_project_whose_make_test_passes(tmp_path, cookie
                COOKIECUTTER_CONFIG=str(cookiecutter_home))
     work = tmp_path / "work"
     work.mkdir()
-    answers = ["--region-code", "13.05", "--levels", "Kecamatan/Nagari/Korong",
-               "--stage-preset", "tanpa-rembuk-warga"]
-    if WILAYAH.is_file():
-        answers += ["--wilayah-csv", str(WILAYAH)]
-    else:
-        answers += ["--region-name", "Kabupaten Padang Pariaman"]
-    baked = _run([venv / "bin" / "eplanning", "new-region", "--no-input", *answers], cwd=work, env=env)
+    # The code alone: name, kind, province, time zone and levels from the wheel's national list.
+    answers = ["--region-code", "13.05", "--stage-preset", "tanpa-rembuk-warga"]
+    baked = run_ok([venv / "bin" / "eplanning", "new-region", "--no-input", *answers], cwd=work, env=env)
     project = work / "eplanning-padang-pariaman"
     assert f"Baked {project}" in baked.stdout, baked.stdout + baked.stderr
-    where = _run([python, "-c", "import eplanning_core.regiontemplate as t; print(t.template_dir())"],
-                 cwd=work, env=env).stdout.strip()
+    where = run_ok([python, "-c", "import eplanning_core.regiontemplate as t; print(t.template_dir())"],
+                   cwd=work, env=env).stdout.strip()
     assert Path(where).is_relative_to(venv), f"baked from {where}, not from the installed wheel"
+    config = (project / "tenants" / "padang-pariaman" / "tenant.toml").read_text(encoding="utf-8")
+    assert 'name = "Kabupaten Padang Pariaman"' in config and 'province = "Sumatera Barat"' in config
+    assert 'levels = ["Kecamatan", "Nagari", "Korong"]' in config
 
-    result = _run(["make", "test", f"VENV={venv}", f"PIP={pip}", "PYTEST_ARGS=-p no:cacheprovider"],
-                  cwd=project, env=env, timeout=600)
+    result = run_ok(["make", "test", f"VENV={venv}", f"PIP={pip}", "PYTEST_ARGS=-p no:cacheprovider"],
+                    cwd=project, env=env, timeout=600)
     assert re.search(r"\b4 passed\b", result.stdout), result.stdout
+
+
+def test_the_template_without_the_list_falls_back_to_the_same_time_zones_and_levels(monkeypatch):
+    """Used without the core beside it, the template's own province table gives what the list says."""
+    monkeypatch.syspath_prepend(str(TEMPLATE))
+    import region_rules
+
+    for row in national_rows():
+        assert region_rules._ZONES.get(row["kode_provinsi"], "Asia/Jakarta") == row["zona_waktu"], row
+        assert region_rules.PROVINCES[row["kode_provinsi"]] == row["provinsi"], row
+    levels = {code: region_rules.default_levels(code, region_rules.region_kind(code))
+              for code in ("13.05", "13.06", "13.09", "13.71", "12.06", "94.04")}
+    assert levels == {"13.05": "Kecamatan/Nagari/Korong", "13.06": "Kecamatan/Nagari/Jorong",
+                      "13.09": "Kecamatan/Desa/Dusun", "13.71": "Kecamatan/Kelurahan/Lingkungan",
+                      "12.06": "Kecamatan/Desa/Dusun", "94.04": "Kecamatan/Desa/Dusun"}

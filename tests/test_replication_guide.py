@@ -19,11 +19,16 @@ from eplanning_core.config import SETTINGS
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDES = {"id": ROOT / "docs" / "replication-guide.md", "en": ROOT / "docs" / "replication-guide.en.md"}
-#: Read by create_app itself before the settings (docs/index.md says so), hence not in SETTINGS.
-EXTRA_SETTINGS = {"EPLANNING_INSTANCE_PATH"}
+#: Read by create_app itself before the settings (docs/index.md says so), hence not in SETTINGS;
+#: and the baked project's own keys of eplanning.env (read by its Makefile, not by the core).
+EXTRA_SETTINGS = {"EPLANNING_INSTANCE_PATH"} | set(re.findall(
+    r"^#?\s*(EPLANNING_[A-Z0-9_]+)=",
+    (ROOT / "cookiecutter-region" / "{{cookiecutter.project_slug}}" / "eplanning.env").read_text(), re.M))
 #: A line naming a command that does not exist yet must say it is planned.
 PLANNED_MARKERS = ("planned", "direncanakan")
 FENCE = re.compile(r"^\s*```")
+#: Options of `eplanning` itself, before the command (Flask's group), that take a value.
+ROOT_OPTIONS_WITH_VALUE = ("--env-file", "-e", "--app", "-A")
 
 
 def _text(lang: str) -> str:
@@ -80,9 +85,9 @@ def _invocations(text: str):
                 tokens = _command_tokens(segment)
                 if tokens:
                     yield tokens, line
-            for match in re.finditer(r"bin/eplanning\s+([^'\"]*)", piece):  # venv/bin/eplanning ...
-                if match[1].split():
-                    yield match[1].split(), line
+                for match in re.finditer(r"bin/eplanning\s+([^'\"]*)", segment):  # venv/bin/eplanning ...
+                    if match[1].split():
+                        yield match[1].split(), line
 
 
 def _command_tokens(segment: str) -> list[str] | None:
@@ -129,6 +134,8 @@ def _options_of(help_text: str) -> set[str]:
 
 def _resolve(tokens: list[str], cli_help) -> tuple[list[str], str | None]:
     """The command path the tokens name, and a problem (or None)."""
+    while tokens and tokens[0] in ROOT_OPTIONS_WITH_VALUE:  # eplanning --env-file FILE <command>
+        tokens = tokens[2:]
     names = [t for t in tokens if re.match(r"^[a-z][a-z0-9-]*$", t)]
     path: list[str] = []
     for name in names:
@@ -200,3 +207,88 @@ def test_the_parser_reads_the_forms_the_guide_uses():
         "make demo && eplanning demo --reset\n```\n")]
     assert found == [["users", "create-admin", "--username", "a"], ["wilayah", "import"],
                      ["db", "current"], ["demo", "--reset"]]
+
+
+# ---- quoted facts and the blocks the guide-run test executes -------------------------------
+
+import eplanning_core  # noqa: E402
+from support.guide_runner import KINDS, blocks, variables  # noqa: E402
+
+REVISION = re.compile(r"\b(\d{4}_[a-z][a-z0-9_]*)\b")
+
+
+def _guide_facts():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("guide_facts", ROOT / "tools" / "guide_facts.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_guide_quotes_this_cores_version_and_schema_head(lang):
+    """Generated from the code by tools/guide_facts.py: a version bump or a new migration
+    leaves the guide stale until that tool is run."""
+    facts = _guide_facts()
+    version, head = facts.version(), facts.schema_head()
+    assert version == eplanning_core.__version__
+    text = _text(lang)
+    fresh = facts.update(text, version, head, facts.previous_head(version))
+    stale = [f"  line {n}: {old.strip()}\n     want: {new.strip()}"
+             for n, (old, new) in enumerate(zip(text.splitlines(), fresh.splitlines()), 1) if old != new]
+    assert not stale, (f"{GUIDES[lang].name} quotes another version or schema head than this core "
+                       f"({version}, {head}); run `python tools/guide_facts.py`:\n" + "\n".join(stale))
+    assert f"eplanning-core {version}" in text and f"`{head}`" in text
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_revision_the_guide_names_exists(lang):
+    revisions = {path.stem for path in (ROOT / "migrations" / "versions").glob("[0-9]*.py")}
+    quoted = set(REVISION.findall(_text(lang)))
+    assert quoted, "the guide names no schema revision"
+    assert not quoted - revisions, f"{GUIDES[lang].name} names revisions that do not exist: {sorted(quoted - revisions)}"
+
+
+def test_both_guides_run_the_same_blocks_in_the_same_order():
+    """The Indonesian and English golden paths are the same commands: only comments differ."""
+    def runnable(lang):
+        out = []
+        for block in blocks(_text(lang)):
+            if block.kind is None:
+                continue
+            lines = [re.sub(r"\s+#.*$", "", line).rstrip() for line in block.text.splitlines()]
+            out.append((block.kind, [line for line in lines if line and not line.startswith("#")]))
+        return out
+
+    indonesian, english = runnable("id"), runnable("en")
+    assert len(english) > 15, "the English guide lost its executable blocks"
+    assert [k for k, _ in indonesian] == [k for k, _ in english], "the guides' blocks differ in kind or order"
+    for (kind, id_lines), (_, en_lines) in zip(indonesian, english):
+        assert id_lines == en_lines, f"a {kind} block differs between the guides:\n{id_lines}\n{en_lines}"
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_shell_block_is_marked(lang):
+    """A shell block is run (`sh`), set by the reader (`sh variables`), served (`sh serve`) or
+    server-only (`sh server`): a typo in the mark would silently leave it out of the run."""
+    text = _text(lang)
+    unknown = [f"line {b.line}: ```{b.language} {b.tag or ''}" for b in blocks(text)
+               if b.language in ("sh", "bash", "shell") and (b.language, b.tag) not in KINDS
+               and b.tag != "server"]
+    assert not unknown, f"{GUIDES[lang].name} has shell blocks of no known kind: {unknown}"
+    assert variables(text), f"{GUIDES[lang].name} has no `sh variables` block"
+
+
+def test_the_runner_runs_sh_blocks_only_and_sets_the_readers_variables(tmp_path):
+    from support.guide_runner import script
+
+    markdown = ("```sh variables\nexport WORK=~/x   # yours\n```\n"
+                "```sh\necho one\n```\n```sh server\nsudo rm -rf /\n```\n```console\n$ echo no\n```\n"
+                "```sh serve\nsleep 1000\n```\n```sh\necho two\n```\n")
+    text = script(markdown, {"WORK": "/tmp/guide-x"}, tmp_path)
+    assert "export WORK=/tmp/guide-x" in text and "~/x" not in text
+    assert text.index("echo one") < text.index("setsid bash") < text.index("echo two")
+    assert "sudo rm" not in text and "echo no" not in text
+    with pytest.raises(AssertionError, match="no value"):
+        script(markdown, {}, tmp_path)

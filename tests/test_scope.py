@@ -1,7 +1,7 @@
 """Role scope: an operator reads and changes only its own unit; ids of others leak nothing."""
 
 import pytest
-from conftest import post_form
+from support.web import post_form
 
 from eplanning_core.extensions import db
 from eplanning_core.wilayah.models import Wilayah
@@ -71,3 +71,64 @@ def test_stale_profile_form_is_refused_not_overwritten(as_user, region):
     assert "Perubahan Anda tidak disimpan" in second.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Wilayah, own.id).nama_kepala == "Pertama"
+
+
+# ---- the DPRD member's scope (issue 13, point 9) ---------------------------------------------
+# docs/security.md: "Anggota DPRD sees their own Pokir". Before, the member read every proposal
+# located in the kecamatan of their dapil, with the proposer's name, phone number and NIK.
+
+def _proposals(siklus, region, clock):
+    from eplanning_core.accounts.models import User
+    from eplanning_core.usulan import operations as ops
+
+    place = {"bidang": "fisik_prasarana", "permasalahan": "Jalan gelap", "volume": "1", "satuan": "paket",
+             "harga_satuan": "30000000", "pengusul_nama": "Siti Aminah", "pengusul_telepon": "0812-6000-1234"}
+    musrenbang = ops.create(siklus, "rembuk_warga", region["users"]["ling1"], dict(
+        place, usulan_kegiatan="Lampu jalan Gang Damai",
+        lokasi_wilayah_id=region["units"]["12.71.01.1001.01"].id)).usulan  # in dapil Medan 1
+    dprd1 = region["users"]["dprd1"]
+    colleague = User(tenant_id=dprd1.tenant_id, username="dprd2", nama="Uji dprd2", role="dprd", dapil="MDN-1",
+                     password_hash=dprd1.password_hash, aktif=True)
+    db.session.add(colleague)
+    db.session.commit()
+    clock.set_local("2026-02-20T09:00")  # the Pokir window
+    own = ops.create(siklus, "pokir", dprd1, dict(place, usulan_kegiatan="Lampu jalan Pasar Baru",
+                                                  lokasi_wilayah_id=region["units"]["12.71.01.1001"].id))
+    others = ops.create(siklus, "pokir", colleague, dict(place, usulan_kegiatan="Drainase Pasar Baru",
+                                                         lokasi_wilayah_id=region["units"]["12.71.01.1001"].id))
+    assert own.ok and others.ok, (own.refusal, others.refusal)
+    return musrenbang, own.usulan, others.usulan
+
+
+def test_a_dprd_member_reads_only_their_own_pokir(as_user, region, siklus, clock):
+    musrenbang, own, others = _proposals(siklus, region, clock)
+    client = as_user("dprd1")
+    # The attacker's request: a proposal of the dapil's kecamatan, by id, on the screen and the API.
+    assert client.get(f"/usulan/{musrenbang.id}").status_code == 404
+    assert client.get(f"/usulan/{others.id}").status_code == 404  # a colleague's draft Pokir
+    page = client.get(f"/usulan/{own.id}").get_data(as_text=True)
+    assert "Lampu jalan Pasar Baru" in page
+    listing = client.get("/usulan/").get_data(as_text=True)
+    assert "Lampu jalan Pasar Baru" in listing
+    assert "Gang Damai" not in listing and "Drainase Pasar Baru" not in listing
+    assert "0812-6000-1234" not in listing
+
+
+def test_a_dprd_member_cannot_read_musrenbang_proposals_through_the_api(client, region, siklus, clock):
+    from eplanning_core.api import tokens
+
+    musrenbang, own, _others = _proposals(siklus, region, clock)
+    secret = tokens.issue_user_token(region["users"]["dprd1"]).secret
+    api = client
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert api.get(f"/api/v1/usulan/{musrenbang.id}", headers=headers).status_code == 404
+    assert api.get(f"/api/v1/usulan/{own.id}", headers=headers).status_code == 200
+    listed = api.get("/api/v1/usulan", headers=headers).get_json()
+    assert [item["id"] for item in listed["items"]] == [own.id]
+
+
+def test_the_dapils_musrenbang_proposals_stay_on_the_public_portal_masked(client, region, siklus, clock):
+    musrenbang, _own, _others = _proposals(siklus, region, clock)
+    page = client.get(f"/publik/lacak?kode={musrenbang.kode_lacak}").get_data(as_text=True)
+    assert "Lampu jalan Gang Damai" in page
+    assert "Siti Aminah" not in page and "0812-6000-1234" not in page

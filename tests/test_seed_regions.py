@@ -15,8 +15,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import IN_CI, PG_SERVER, ROOT, TENANTS_DIR, _empty_all_tables, _probe_postgres, make_app, require_reference
 from sqlalchemy import func, select
+from support.apps import empty_all_tables, make_app
+from support.env import IN_CI, PG_SERVER, ROOT, TENANTS_DIR, probe_postgres, require_reference
 
 from eplanning_core.extensions import db
 from eplanning_core.tenancy.context import current_tenant_id, use_tenant
@@ -173,7 +174,7 @@ def test_the_acceptance_scenario_runs_through_the_regions_own_cycle(database_url
     finally:
         with app.app_context():
             db.session.remove()
-            _empty_all_tables()
+            empty_all_tables()
             db.engine.dispose()
 
     expected = _expected(kemendagri[config.code])
@@ -231,7 +232,7 @@ def test_a_project_with_only_the_plugin_runs_the_scenario(tmp_path, backend):
     """
     options = []
     if backend == "postgresql":
-        problem = _probe_postgres()
+        problem = probe_postgres()
         if problem:
             if IN_CI:
                 pytest.fail(f"PostgreSQL not reachable at {PG_SERVER}: {problem}")

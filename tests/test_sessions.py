@@ -8,8 +8,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from conftest import PASSWORD, browser, csrf_token, login, make_app, post_form
 from sqlalchemy import event, func, select
+from support.apps import make_app
+from support.env import PASSWORD
+from support.web import browser, csrf_token, login, post_form
 
 from eplanning_core.accounts.models import LoginSession, User
 from eplanning_core.api.models import ApiToken
@@ -422,12 +424,12 @@ def test_a_generous_limit_keeps_other_tests_apart(database_url):
 
 
 def test_api_refusals_are_logged_with_the_caller(app, client, region, siklus, caplog):
-    from test_api import _body
+    from support.api import api_body
 
     caplog.set_level(logging.INFO, logger="eplanning.security")
     token = client.post("/api/v1/auth/token", json={"username": "viewer", "password": PASSWORD})
     bearer = {"Authorization": f"Bearer {token.get_json()['token']}"}
-    response = client.post("/api/v1/usulan", json=_body(), headers=bearer)
+    response = client.post("/api/v1/usulan", json=api_body(), headers=bearer)
     assert response.status_code == 403 and response.get_json()["rule"] == "token_scope"
     assert "auth.forbidden user=viewer" in caplog.text
     assert audit("auth.forbidden", region["users"]["viewer"])

@@ -4,8 +4,9 @@ extending windows, ceilings, the consolidated RKPD, setting it and the budget ou
 import io
 from datetime import datetime
 
-from conftest import csrf_token, post_form
 from openpyxl import load_workbook
+from support.stages import ROAD, act_at_stage, at_kecamatan, at_rkpd, create_at
+from support.web import csrf_token, post_form
 
 from eplanning_core.audit.models import AuditEntry
 from eplanning_core.extensions import db
@@ -14,72 +15,15 @@ from eplanning_core.siklus.models import Pagu, Perpanjangan, Siklus, Tahapan
 from eplanning_core.usulan import operations as ops
 from eplanning_core.usulan.models import Keputusan, Pengiriman, Usulan
 
-ROAD = {"bidang": "fisik_prasarana", "permasalahan": "Jalan berlubang dan tergenang saat hujan",
-        "usulan_kegiatan": "Pengaspalan Jalan Sutomo Gang Damai", "volume": "150", "satuan": "m",
-        "harga_satuan": "Rp 450.000", "jalan": "Gang Damai", "pengusul_nama": "Siti Aminah"}
-CLINIC = dict(ROAD, bidang="sosial_budaya", usulan_kegiatan="Rehabilitasi Posyandu Melati",
-              permasalahan="Atap posyandu bocor", volume="1", satuan="unit", harga_satuan="Rp 80.000.000")
-
 
 # ---- building proposals through the operations (as tests/test_journey.py does) --------------
 
-def _create(siklus, region, stage, username, unit, values=ROAD):
-    outcome = ops.create(siklus, stage, region["users"][username],
-                         dict(values, lokasi_wilayah_id=region["units"][unit].id))
-    assert outcome.ok, (outcome.errors, outcome.refusal)
-    return outcome.usulan
-
-
-def _act(usulan, user, action, **kw):
-    usulan = db.session.get(Usulan, usulan.id)
-    outcome = ops.act(usulan, user, action, expected_version=usulan.version, stage_key=usulan.tahapan, **kw)
-    assert outcome.ok, (outcome.refusal, outcome.errors)
-    return outcome.usulan
-
-
-def _send(siklus, stage, holder, user):
-    outcome = ops.send(siklus, stage, holder, user)
-    assert outcome.ok, outcome.refusal
-
-
-def _at_kecamatan(siklus, region, clock):
-    """A road proposal of Kelurahan Pasar Baru, accepted and routed at the kecamatan."""
-    users = region["users"]
-    clock.set_local("2026-02-05T09:00")
-    road = _create(siklus, region, "musrenbang_kelurahan", "kel1", "12.71.01.1001")
-    _act(road, users["kel1"], "diterima")
-    _send(siklus, "musrenbang_kelurahan", "12.71.01.1001", users["kel1"])
-    clock.set_local("2026-02-20T09:00")
-    _act(road, users["kec1"], "rute", inputs={"agency_id": region["agencies"]["pu"].id})
-    _act(road, users["kec1"], "diterima")
-    return road
-
-
-def _at_rkpd(siklus, region, clock):
-    """The road (musrenbang, Dinas PU) and a Pokir clinic (Dinkes), both at Musrenbang RKPD."""
-    users, agencies = region["users"], region["agencies"]
-    road = _at_kecamatan(siklus, region, clock)
-    _send(siklus, "musrenbang_kecamatan", "12.71.01", users["kec1"])
-    clinic = _create(siklus, region, "pokir", "dprd1", "12.71.01.1001", CLINIC)
-    for action, kw in (("periksa", {}), ("diterima", {}), ("rute", {"inputs": {"agency_id": agencies["dinkes"].id}})):
-        _act(clinic, users["admin"], action, **kw)
-    _send(siklus, "pokir", users["dprd1"].id, users["admin"])
-    clock.set_local("2026-03-10T09:00")
-    _act(road, users["pu"], "diterima", inputs={"sub_kegiatan": "1.03.10.2.01.0005", "pagu": 60_000_000,
-                                                "target": "150 m"})
-    _send(siklus, "forum_pd", agencies["pu"].id, users["pu"])
-    _act(clinic, users["admin"], "diterima", inputs={"sub_kegiatan": "1.02.02.2.01.0014", "pagu": 75_000_000,
-                                                     "target": "1 unit"})
-    _send(siklus, "forum_pd", agencies["dinkes"].id, users["admin"])
-    clock.set_local("2026-04-10T09:00")
-    return db.session.get(Usulan, road.id), db.session.get(Usulan, clinic.id)
-
 
 def _at_budget(siklus, region, clock):
-    road, clinic = _at_rkpd(siklus, region, clock)
+    road, clinic = at_rkpd(siklus, region, clock)
     admin = region["users"]["admin"]
-    _act(road, admin, "diterima")
-    _act(clinic, admin, "diterima")
+    act_at_stage(road, admin, "diterima")
+    act_at_stage(clinic, admin, "diterima")
     assert plan.send_all(siklus, "musrenbang_rkpd", admin).ok
     clock.set_local("2026-05-10T09:00")
     assert plan.tetapkan(db.session.get(Siklus, siklus.id), admin).ok
@@ -153,8 +97,8 @@ def test_a_stale_schedule_form_is_refused(as_user, siklus):
 
 def test_an_extension_for_one_kelurahan_lets_only_that_kelurahan_act_late(as_user, region, siklus, clock):
     clock.set_local("2026-02-05T09:00")
-    mine = _create(siklus, region, "musrenbang_kelurahan", "kel1", "12.71.01.1001")
-    other = _create(siklus, region, "musrenbang_kelurahan", "kel2", "12.71.01.1002")
+    mine = create_at(siklus, region, "musrenbang_kelurahan", "kel1", "12.71.01.1001")
+    other = create_at(siklus, region, "musrenbang_kelurahan", "kel2", "12.71.01.1002")
     client = as_user("admin")
     url = f"/siklus/{siklus.id}/tahapan/musrenbang_kelurahan/perpanjang"
     earlier = post_form(client, url, {"ditutup_baru": "2026-02-10", "alasan": "Salah ketik"},
@@ -173,7 +117,7 @@ def test_an_extension_for_one_kelurahan_lets_only_that_kelurahan_act_late(as_use
 
     db.session.expire_all()  # the extension was made by another request
     clock.set_local("2026-02-17T09:00")  # after the general close (end of 14 February)
-    _act(mine, region["users"]["kel1"], "diterima")
+    act_at_stage(mine, region["users"]["kel1"], "diterima")
     late = ops.act(other, region["users"]["kel2"], "diterima", expected_version=other.version,
                    stage_key="musrenbang_kelurahan")
     assert not late.ok and late.refusal.rule == "outside_window"
@@ -182,7 +126,7 @@ def test_an_extension_for_one_kelurahan_lets_only_that_kelurahan_act_late(as_use
 # ---- 3. ceilings and quotas ----------------------------------------------------------------------
 
 def test_ceilings_are_saved_and_a_batch_over_the_new_ceiling_is_refused(as_user, region, siklus, clock, client):
-    _at_kecamatan(siklus, region, clock)
+    at_kecamatan(siklus, region, clock)
     as_user("admin")
     url = f"/siklus/{siklus.id}/pagu/musrenbang_kecamatan"
     page = client.get(url).get_data(as_text=True)
@@ -243,8 +187,8 @@ def test_only_bappeda_reaches_the_cycle_pages(as_user, region, siklus, client):
 # ---- 4. and 5. the RKPD -------------------------------------------------------------------------------
 
 def test_rkpd_page_shows_provenance_and_agency_totals_against_the_ceiling(as_user, region, siklus, clock):
-    road, clinic = _at_rkpd(siklus, region, clock)
-    _act(road, region["users"]["admin"], "diterima")
+    road, clinic = at_rkpd(siklus, region, clock)
+    act_at_stage(road, region["users"]["admin"], "diterima")
     client = as_user("admin")
     pu = region["agencies"]["pu"].id
     saved = post_form(client, f"/siklus/{siklus.id}/pagu/musrenbang_rkpd", {"versi": "", f"jumlah-{pu}": "50.000.000"})
@@ -269,9 +213,9 @@ def test_rkpd_page_shows_provenance_and_agency_totals_against_the_ceiling(as_use
 
 
 def test_sending_the_rkpd_and_setting_it_lock_the_cycle(as_user, region, siklus, clock):
-    road, clinic = _at_rkpd(siklus, region, clock)
+    road, clinic = at_rkpd(siklus, region, clock)
     admin = region["users"]["admin"]
-    _act(road, admin, "diterima")
+    act_at_stage(road, admin, "diterima")
     client = as_user("admin")
     refused = post_form(client, f"/siklus/{siklus.id}/rkpd/kirim", {"holder": "semua"},
                         token_from=f"/siklus/{siklus.id}/rkpd")
@@ -287,7 +231,7 @@ def test_sending_the_rkpd_and_setting_it_lock_the_cycle(as_user, region, siklus,
     assert one.status_code == 302
     db.session.expire_all()
     assert db.session.get(Usulan, road.id).tahapan == "penetapan_rkpd"
-    _act(clinic, admin, "diterima")
+    act_at_stage(clinic, admin, "diterima")
     sent = post_form(client, f"/siklus/{siklus.id}/rkpd/kirim", {"holder": "semua"},
                      token_from=f"/siklus/{siklus.id}/rkpd")
     assert sent.status_code == 302

@@ -9,8 +9,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORD, TENANTS_DIR, browser, csrf_token, login, make_app
 from sqlalchemy import select
+from support.apps import make_app
+from support.env import PASSWORD, TENANTS_DIR
+from support.web import browser, csrf_token, login
 
 from eplanning_core.accounts.models import User
 from eplanning_core.extensions import db
@@ -238,8 +240,8 @@ def agam_app(app, database_url):
     """Kabupaten Agam on the same test database (conftest's `app` empties it afterwards).
     Its demo seed is the one every region without a demo story gets: one account per role."""
     agam = make_app(database_url, TENANT="agam")
-    yield agam
-    with agam.app_context():
+    with agam.app_context():  # the test reads Agam's rows as Agam's app does (not Medan's role)
+        yield agam
         db.session.remove()
         db.engine.dispose()
 

@@ -2,26 +2,16 @@
 
 import re
 
-from conftest import csrf_token, post_form
+from support.forms import new_proposal
+from support.web import csrf_token, post_form
 
 from eplanning_core.extensions import db
 from eplanning_core.usulan.models import Usulan
 
-ROAD = {"bidang": "fisik_prasarana", "permasalahan": "Jalan berlubang dan tergenang saat hujan",
-        "usulan_kegiatan": "Pengaspalan Jalan Sutomo Gang Damai", "volume": "150", "satuan": "m",
-        "harga_satuan": "450.000", "jalan": "Gang Damai", "pengusul_nama": "Siti Aminah",
-        "pengusul_telepon": "0812-6000-1234", "pengusul_nik": "1271010101010001"}
-
-
-def _new(client, region, **overrides):
-    data = dict(ROAD, tahapan="rembuk_warga", lokasi_wilayah_id=str(region["units"]["12.71.01.1001.01"].id),
-                **overrides)
-    return post_form(client, "/usulan/baru", data)
-
 
 def test_kepala_lingkungan_enters_a_proposal_and_sees_it_in_the_list(as_user, region, siklus):
     client = as_user("ling1")
-    response = _new(client, region)
+    response = new_proposal(client, region)
     assert response.status_code == 302
     usulan = db.session.scalar(db.select(Usulan))
     assert usulan.total == 67_500_000 and usulan.kode_lacak.startswith("MDN-2027-")
@@ -31,7 +21,7 @@ def test_kepala_lingkungan_enters_a_proposal_and_sees_it_in_the_list(as_user, re
 
 def test_bad_input_is_shown_per_field_and_nothing_is_saved(as_user, region, siklus):
     client = as_user("ling1")
-    response = _new(client, region, volume="-3", harga_satuan="dua juta", bidang="", pengusul_nik="123")
+    response = new_proposal(client, region, volume="-3", harga_satuan="dua juta", bidang="", pengusul_nik="123")
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Angka di atas 0" in page or "A number above 0" in page
@@ -40,7 +30,7 @@ def test_bad_input_is_shown_per_field_and_nothing_is_saved(as_user, region, sikl
 
 def test_a_kelurahan_operator_cannot_open_another_kelurahans_proposal(as_user, region, siklus, client):
     as_user("ling1")
-    _new(client, region)
+    new_proposal(client, region)
     usulan = db.session.scalar(db.select(Usulan))
     token = csrf_token(client, "/usulan/")
     client.post("/keluar", data={"csrf_token": token})
@@ -51,7 +41,7 @@ def test_a_kelurahan_operator_cannot_open_another_kelurahans_proposal(as_user, r
 
 def test_detail_offers_only_the_actions_the_engine_allows(as_user, region, siklus):
     client = as_user("ling1")
-    _new(client, region)
+    new_proposal(client, region)
     usulan = db.session.scalar(db.select(Usulan))
     page = client.get(f"/usulan/{usulan.id}").get_data(as_text=True)
     actions = set(re.findall(r'data-action="([a-z_]+)"', page))
@@ -61,7 +51,7 @@ def test_detail_offers_only_the_actions_the_engine_allows(as_user, region, siklu
 
 def test_reject_without_reason_from_the_page_is_refused(as_user, region, siklus):
     client = as_user("ling1")
-    _new(client, region)
+    new_proposal(client, region)
     usulan = db.session.scalar(db.select(Usulan))
     response = post_form(client, f"/usulan/{usulan.id}/aksi",
                          {"aksi": "ditolak", "tahapan": "rembuk_warga", "version": usulan.version, "alasan": ""},
@@ -75,7 +65,7 @@ def test_reject_without_reason_from_the_page_is_refused(as_user, region, siklus)
 
 def test_send_page_refuses_an_unsurveyed_batch_then_sends(as_user, region, siklus):
     client = as_user("ling1")
-    _new(client, region)
+    new_proposal(client, region)
     page = client.get("/usulan/kirim").get_data(as_text=True)
     assert "Send now" not in page and "Kirim sekarang" not in page
     usulan = db.session.scalar(db.select(Usulan))
@@ -96,7 +86,7 @@ def test_send_page_refuses_an_unsurveyed_batch_then_sends(as_user, region, siklu
 
 def test_list_exports_to_excel_and_pdf(as_user, region, siklus):
     client = as_user("ling1")
-    _new(client, region)
+    new_proposal(client, region)
     xlsx = client.get("/usulan/?format=xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
     pdf = client.get("/usulan/?format=pdf")

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DATA, ROOT, require_reference
+from flask_babel import force_locale
 from sqlalchemy import func, select
+from support.env import DATA, ROOT, require_reference
 
 from eplanning_core.extensions import db
 from eplanning_core.tenancy.context import current_tenant_id
@@ -70,10 +71,12 @@ def refused(wilayah: Path | None = None, units: Path | None = None) -> list:
 
 
 def assert_problem(problems, file: str, line: int, *parts: str):
-    hits = [p for p in problems if p.file == file and p.line == line
-            and all(part in p.message for part in parts)]
-    assert hits, f"expected {file}, line {line}: {parts}; got {[str(p) for p in problems]}"
-    text = str(hits[0])
+    """A problem of ``file`` at ``line`` whose message, as an English reader sees it, has ``parts``."""
+    with force_locale("en"):
+        hits = [p for p in problems if p.file == file and p.line == line
+                and all(part in str(p.message) for part in parts)]
+        assert hits, f"expected {file}, line {line}: {parts}; got {[str(p) for p in problems]}"
+        text = str(hits[0])
     assert text.startswith(f"{file}, line {line}: ") if line else text.startswith(f"{file}: ")
 
 
@@ -374,3 +377,88 @@ def test_cli_refuses_a_missing_file(runner, tmp_path):
     assert result.exit_code != 0
     assert "tidak-ada.csv" in result.output
     assert count() == 0
+
+
+# ---- the parent column, under the names published lists give it ----------------------------
+
+@pytest.mark.parametrize("column", ["kode_induk", "induk", "kode_parent", "parent", "parent_code",
+                                    "parent_kode", "Kode Induk", "PARENT-CODE"])
+def test_a_wrong_parent_in_a_units_file_is_caught_whatever_the_column_is_called(app, tmp_path, column):
+    run_import(write(tmp_path, "wilayah.csv", GOOD_WILAYAH))
+    before = snapshot()
+    wrong = write(tmp_path, "units.csv", f"kode,nama,{column}\n"
+                                         "12.71.01.1001.01,Lingkungan I,12.71.01.1001\n"
+                                         "12.71.01.1001.02,Lingkungan II,12.71.01.1002\n")
+    problems = refused(None, wrong)
+    assert len(problems) == 1
+    assert_problem(problems, "units.csv", 3, "'12.71.01.1001.02' does not start with its", "'12.71.01.1002'")
+    with force_locale("en"):
+        # the file's own word for the column, as compared (without case, spaces, hyphens)
+        assert f"its {column.lower().replace(' ', '_').replace('-', '_')} '" in str(problems[0].message)
+    assert snapshot() == before
+    right = write(tmp_path, "units.csv", f"kode,nama,{column}\n"
+                                         "12.71.01.1001.01,Lingkungan I,12.71.01.1001\n"
+                                         "12.71.01.1002.01,Lingkungan I,12.71.01.1002\n")
+    assert run_import(None, right).created == {1: 0, 2: 0, 3: 2}
+    assert units_by_kode()["12.71.01.1002.01"].parent.kode == "12.71.01.1002"
+
+
+def test_the_kemendagri_file_parent_column_is_checked_against_the_codes(app, tmp_path):
+    """A kecamatan's parent is the region itself; a village's is its kecamatan."""
+    good = write(tmp_path, "wilayah.csv", "kode,nama,tingkat,induk\n"
+                                          "12.71,Kota Medan,kabupaten_kota,12\n"
+                                          "12.71.01,Medan Kota,kecamatan,12.71\n"
+                                          "12.71.01.1001,Pasar Baru,desa_kelurahan,12.71.01\n"
+                                          "12.71.02,Medan Sunggal,kecamatan,\n")
+    assert run_import(good).created == {1: 2, 2: 1, 3: 0}
+    before = snapshot()
+    bad = write(tmp_path, "wilayah.csv", "kode,nama,tingkat,induk\n"
+                                         "12.71.03,Medan Timur,kecamatan,12.72\n"
+                                         "12.71.01.1002,Pusat Pasar,desa_kelurahan,12.71.02\n"
+                                         "12.71.01.1003,Sei Rengas I,desa_kelurahan,12.71.01\n")
+    problems = refused(bad)
+    assert [(p.file, p.line, p.kind) for p in problems] == [("wilayah.csv", 2, "parent_mismatch"),
+                                                           ("wilayah.csv", 3, "parent_mismatch")]
+    assert_problem(problems, "wilayah.csv", 2, "'12.71.03' does not start with its induk '12.72'")
+    assert_problem(problems, "wilayah.csv", 3, "'12.71.01.1002' does not start with its induk '12.71.02'")
+    assert snapshot() == before
+
+
+def test_a_parent_that_fits_the_code_must_still_exist(app, tmp_path):
+    run_import(write(tmp_path, "wilayah.csv", GOOD_WILAYAH))
+    problems = refused(None, write(tmp_path, "units.csv", "kode,nama,parent_code\n"
+                                   "12.71.01.1009.01,Lingkungan I,12.71.01.1009\n"))
+    assert_problem(problems, "units.csv", 2, "'12.71.01.1009'", "neither in the file nor already imported")
+
+
+def test_two_parent_columns_in_one_file_are_refused(app, tmp_path):
+    run_import(write(tmp_path, "wilayah.csv", GOOD_WILAYAH))
+    problems = refused(None, write(tmp_path, "units.csv", "kode,nama,induk,kode_induk\n"
+                                   "12.71.01.1001.01,Lingkungan I,12.71.01.1001,12.71.01.1001\n"))
+    assert [p.kind for p in problems] == ["header"]
+    assert_problem(problems, "units.csv", 1, "induk, kode_induk", "keep one")
+
+
+def test_an_excel_units_file_names_rows(app, tmp_path):
+    from openpyxl import Workbook
+
+    run_import(write(tmp_path, "wilayah.csv", GOOD_WILAYAH))
+    book = Workbook()
+    for row in (["Kode", "Nama", "Kode Induk"], ["12.71.01.1001.01", "Lingkungan I", "12.71.01.1001"],
+                ["12.71.01.1001.02", "Lingkungan II", "12.71.01.1002"]):
+        book.active.append(row)
+    path = tmp_path / "units.xlsx"
+    book.save(path)
+    problems = refused(None, path)
+    assert [(p.line, p.excel) for p in problems] == [(3, True)]
+    with force_locale("en"):
+        assert str(problems[0]).startswith("units.xlsx, row 3: ")
+
+
+def test_the_guide_lists_every_accepted_parent_column_name():
+    """docs/configuration.md "Unit files" is where a team looks the names up."""
+    from eplanning_core.wilayah.importer import PARENT_COLUMNS
+
+    section = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8").split("\n## Unit files\n", 1)[1]
+    section = section.split("\n## ", 1)[0]
+    assert all(f"`{name}`" in section for name in PARENT_COLUMNS)

@@ -16,8 +16,7 @@ from ..ids import parse_id
 from ..paging import page_of
 from ..tenancy.context import current_tenant_id, tenant_config, tenant_get, tenant_select
 from ..audit.models import AuditEntry
-from . import operations
-from . import sessions
+from . import events, operations, sessions, throttle
 from ..forms import Form
 from ..timeutil import utcnow
 from .auth import reauth_required
@@ -122,8 +121,9 @@ def _save_user(user: User | None):
             getattr(form, name).errors = list(getattr(form, name).errors) + [message]
     status = 422 if form.errors else 200
     active = sessions.store().active(user.tenant_id, user.id, utcnow()) if user is not None else []
+    waits = throttle.status(user.tenant_id, user.username) if user is not None else None
     return render_template("admin/user_form.html", form=form, user=user, active_sessions=active,
-                           this_session=sessions.current()), status
+                           this_session=sessions.current(), login_waits=waits), status
 
 
 @bp.post("/pengguna/<int:user_id>/sesi")
@@ -141,6 +141,26 @@ def end_sessions(user_id: int):
     flash(ngettext("%(num)d session of %(name)s ended.", "%(num)d sessions of %(name)s ended.",
                    count, name=user.username), "success")
     return redirect(url_for("admin.edit_user", user_id=user.id)), 303
+
+
+@bp.post("/pengguna/<int:user_id>/buka-blokir")
+@admin_required
+def clear_login_waits(user_id: int):
+    """Clear the account's failed-login counters (and those of the addresses they came from):
+    the person may log in at once, wherever the failures came from. Kept in the history."""
+    user = tenant_get(User, user_id) or abort(404)
+    if not Form().validate_on_submit():
+        abort(400)
+    events.event("auth.unlocked", user=user, actor=current_user, reason=_("failed logins cleared"))
+    db.session.flush()  # the history entry is ready before the counters go
+    held = throttle.clear(user.tenant_id, user.username)
+    db.session.commit()
+    if held:
+        flash(_("The failed logins of %(name)s were cleared: they can log in at once.", name=user.username),
+              "success")
+    else:
+        flash(_("%(name)s had no failed logins to clear.", name=user.username), "info")
+    return redirect(url_for("admin.edit_user", user_id=user.id, _anchor="login-waits")), 303
 
 
 @bp.route("/pengguna/baru", methods=["GET", "POST"])

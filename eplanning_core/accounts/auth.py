@@ -1,7 +1,8 @@
 """Login, logout, re-authentication and one's own password.
 
-Sessions are records on the server (sessions.py); failed logins are limited per account and
-per address (throttle.py); every authentication event is logged (events.py). An unknown
+Sessions are records on the server (sessions.py); failed logins are slowed down per account
+and client with growing waits, never a lock that refuses the right password for good
+(throttle.py); every authentication event is logged (events.py). An unknown
 username and a wrong password get the same answer after the same work.
 """
 
@@ -17,6 +18,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func
 
 from ..extensions import db
+from ..redirects import safe_next
 from ..tenancy.context import current_tenant_id, tenant_select
 from ..timeutil import utcnow
 from . import events, passwords, sessions, throttle
@@ -43,12 +45,10 @@ def init_app(app) -> None:
 def _check_session_first() -> None:
     """Load the user before the view runs, so that the session's bookkeeping (last seen,
     timeouts) is committed on its own and never together with the view's work."""
+    # API requests get a null session (api/setup.py), so they never pass this first check
     if sessions.SESSION_KEY not in _session() or (request.endpoint or "").endswith("static"):
         return
-    from ..api.setup import is_api_request
-
-    if not is_api_request():
-        current_user._get_current_object()
+    current_user._get_current_object()
 
 
 def _session():
@@ -99,15 +99,12 @@ def load_user(ident: str):
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("home.index")
+    """A local path only: redirects.safe_next normalises what browsers strip first."""
+    return safe_next(target)
 
 
 def _too_many(verdict, template: str, **context):
-    message = _("Too many failed attempts. For your security, wait %(minutes)s minutes and try again.",
-                minutes=verdict.minutes)
-    response = make_response(render_template(template, throttled=message, **context), 429)
+    response = make_response(render_template(template, throttled=verdict.message, **context), 429)
     response.headers["Retry-After"] = str(verdict.retry_after)
     return response
 
@@ -138,6 +135,7 @@ def attempt(username: str, password: str):
         events.event("auth.login_disabled", user=user, actor=None, level=logging.WARNING)
         db.session.commit()
         return user, "disabled"
+    throttle.succeeded(tenant_id, username)
     return user, None
 
 
@@ -146,11 +144,8 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("home.index"))
     form = LoginForm()
-    demo_accounts = []
-    if current_app.config.get("DEMO"):
-        from ..demo.seed import demo_accounts as listing
-
-        demo_accounts = listing()
+    listing = current_app.extensions.get("eplanning.login_accounts")  # the demo's (app.py)
+    demo_accounts = listing() if listing is not None and current_app.config.get("DEMO") else []
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
         user, refused = attempt(username, form.password.data)
@@ -166,7 +161,8 @@ def login():
             events.user_event("auth.login", user, session=record.id)
             db.session.commit()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            response = redirect(_safe_next(request.args.get("next")))
+            return throttle.remember_device(response, current_tenant_id(), username)
     return render_template("auth/login.html", form=form, demo_accounts=demo_accounts)
 
 

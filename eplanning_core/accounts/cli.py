@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from ..cli_support import region_row, with_database
 from ..extensions import db
-from ..tenancy.context import ensure_tenant_row, tenant_config
+from ..tenancy.context import tenant_config
 from .models import Role, User
 from .operations import save_user
 
@@ -20,7 +20,7 @@ users_cli = click.Group("users", help="User accounts of the region.")
 @click.option("--email", default="")
 @click.password_option(help="At least 10 characters, not a common password, not containing the "
                         "username or the region's name; asked twice when not given.")
-@with_appcontext
+@with_database
 def create_admin(username: str, nama: str, email: str, password: str) -> None:
     """Create a Bappeda administrator (who then creates every other account in the browser)."""
     create_bappeda_admin(username, nama, email, password)
@@ -35,8 +35,7 @@ def create_bappeda_admin(username: str, nama: str, email: str, password: str) ->
     refused = problem(password, username.strip().lower(), tenant_config().name)
     if refused:  # the same policy as the web forms
         raise click.ClickException(f"password: {refused}")
-    tenant = ensure_tenant_row(tenant_config())
-    db.session.commit()
+    tenant = region_row()
     outcome = save_user(tenant.id, None, {"username": username, "nama": nama, "email": email,
                                           "role": Role.BAPPEDA.value, "aktif": True}, set(),
                         password=password)
@@ -48,12 +47,12 @@ def create_bappeda_admin(username: str, nama: str, email: str, password: str) ->
 @users_cli.command("set-password")
 @click.option("--username", required=True)
 @click.password_option(help="The same policy as in the browser; asked twice when not given.")
-@with_appcontext
+@with_database
 def set_password(username: str, password: str) -> None:
     """Set an account's password (e.g. a locked-out administrator's); its sessions end."""
     from .credentials import reset_password
 
-    tenant = ensure_tenant_row(tenant_config())
+    tenant = region_row()
     user = db.session.scalar(select(User).where(User.tenant_id == tenant.id,
                                                 User.username == username.strip().lower()))
     if user is None:
@@ -65,9 +64,9 @@ def set_password(username: str, password: str) -> None:
 
 
 @users_cli.command("list")
-@with_appcontext
+@with_database
 def list_users() -> None:
     """List the region's accounts: username, role, active."""
-    tenant = ensure_tenant_row(tenant_config())
+    tenant = region_row()
     for user in db.session.scalars(select(User).where(User.tenant_id == tenant.id).order_by(User.username)):
         click.echo(f"{user.username:<30} {user.role:<12} {'active' if user.aktif else 'disabled'}")

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from blinker import Namespace
 from flask_babel import gettext as _
-from sqlalchemy import update
 
 from ..audit.operations import record
 from ..extensions import db
@@ -14,6 +14,11 @@ from ..timeutil import utcnow
 from . import passwords, sessions
 from .events import event, user_event
 from .models import User
+
+#: Sent with an account whose sessions end for a change of its credentials or rights; a
+#: package that issues credentials of its own (the API's tokens) ends them and returns how
+#: many. So accounts needs not know the packages built on it.
+access_ended = Namespace().signal("access-ended")
 
 #: Changing any of these changes what the account may see or do.
 PRIVILEGE_FIELDS = {"role", "wilayah_id", "perangkat_daerah_id", "dapil"}
@@ -42,14 +47,9 @@ def _keep_id(user: User):
 
 
 def revoke_user_tokens(user: User) -> int:
-    """The account's own API tokens (POST /api/v1/auth/token) stop working too."""
-    from ..api.models import ApiToken
-
-    result = db.session.execute(update(ApiToken).where(
-        ApiToken.tenant_id == user.tenant_id, ApiToken.user_id == user.id,
-        ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
-        .execution_options(synchronize_session=False))
-    return result.rowcount or 0
+    """The account's other credentials stop working too: every receiver of :data:`access_ended`
+    (the API's own tokens, api/tokens.py) ends its own and says how many."""
+    return sum(count or 0 for _receiver, count in access_ended.send(user))
 
 
 def end_sessions_after_change(user: User, actor, changes: dict) -> int:
@@ -90,6 +90,7 @@ def change_own_password(user: User, current: str, new: str) -> Outcome:
         return Outcome(False, {"password": refused})
     user.set_password(new)
     user.version += 1
+    user.harus_ganti_sandi = False  # a temporary password is replaced by one's own
     this = sessions.current()
     if this is not None:
         sessions.store().reauthenticated(this, utcnow())

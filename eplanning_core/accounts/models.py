@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -70,6 +71,9 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+    #: A temporary password set by the administrator: the next login changes it first
+    #: (accounts/password_reset.py).
+    harus_ganti_sandi: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     wilayah: Mapped[Wilayah | None] = relationship()
     perangkat_daerah: Mapped[PerangkatDaerah | None] = relationship()

@@ -34,6 +34,10 @@ TOUCH_EVERY = timedelta(minutes=1)
 #: What survives the fresh session of a login: the chosen language only.
 KEPT_AT_LOGIN = ("lang",)
 EXTENSION = "eplanning.sessions"
+#: Values read with the account in the loader's one query, kept in ``g.account_extras``:
+#: name -> function giving a scalar subquery correlated to User. Packages built on accounts
+#: add theirs (notifications: the navbar's unread count), so no page pays a query for them.
+ACCOUNT_EXTRAS: dict = {}
 
 
 def _hash(token: str) -> str:
@@ -70,12 +74,17 @@ class SqlSessionStore:
     def load(self, tenant_id, user_id, token):
         # One query for the account, its unit or agency (every page's scope and menu need
         # them) and its session: pages keep to their query budget.
+        names = list(ACCOUNT_EXTRAS)
         row = db.session.execute(
-            select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
+            select(User, LoginSession, *(ACCOUNT_EXTRAS[n]() for n in names))
+            .join(LoginSession, LoginSession.user_id == User.id)
             .options(joinedload(User.wilayah), joinedload(User.perangkat_daerah)).where(
                 LoginSession.token_hash == _hash(token), LoginSession.tenant_id == tenant_id,
                 User.tenant_id == tenant_id, User.id == user_id)).first()
-        return (row[0], row[1]) if row else None
+        if row is None:
+            return None
+        g.account_extras = dict(zip(names, row[2:]))
+        return row[0], row[1]
 
     def touch(self, record, now):
         db.session.execute(update(LoginSession).where(LoginSession.id == record.id)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from werkzeug.exceptions import HTTPException
 
 #: Refusal rule -> HTTP status. State conflicts: 409; not yours to do (role, scope, time): 403;
-#: fixable by sending other input: 422. Rules not listed answer 409.
+#: fixable by sending other input: 422; a reference to nothing in the region: 404. Rules not
+#: listed answer 409.
 RULE_STATUS = {
     # 409: the proposal's or batch's state conflicts with the request
     "wrong_stage": 409, "already_sent": 409, "stale": 409, "wrong_status": 409,
@@ -22,7 +23,9 @@ RULE_STATUS = {
     "token_scope": 403, "user_token_required": 403,
     # 422: the request lacks or has wrong input
     "missing_field": 422, "reason_required": 422, "invalid_input": 422, "locked": 422,
-    "unknown_stage": 422, "invalid_extension": 422, "stage_skip": 422,
+    "invalid_extension": 422, "stage_skip": 422,
+    # 404: the request names something the region does not have (api/references.py)
+    "unknown_stage": 404,
     # 401: who is calling is not established
     "token_invalid": 401, "credentials_invalid": 401, "account_disabled": 401,
     # 429: too many failed logins for this username or address (accounts/throttle.py)

@@ -7,6 +7,7 @@ lists come in one envelope ``{items, page, per_page, total, pages}``.
 
 from __future__ import annotations
 
+import re
 from datetime import timezone
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,9 @@ import marshmallow as ma
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
+from ..money import format_rupiah
+from ..textinput import (MULTI_LINE_PATTERN, MULTI_LINE_REFUSED, SINGLE_LINE_PATTERN,
+                         SINGLE_LINE_REFUSED, SPACES, problem)
 from ..usulan.models import STATUS, SUMBER
 from ..workflow.moves import ACTIONS
 
@@ -26,6 +30,19 @@ MAX_RUPIAH = 999_999_999_999_999
 #: Actions POST /usulan/{id}/keputusan takes: every per-proposal action but editing content.
 DECISION_ACTIONS = tuple(a for a in ACTIONS if a != "ubah")
 BIDANG = ("ekonomi", "sosial_budaya", "fisik_prasarana")
+_DECIMALS = r"(\.[0-9]{1,8})?"
+#: A volume: a decimal string above 0 with at most 9 digits before the point (money.MAX_VOLUME)
+#: and 2 after it.
+VOLUME = r"^(?=[0.]*[1-9])[0-9]{1,9}(\.[0-9]{1,2})?$"
+#: Volume x unit price must stay within MAX_RUPIAH; OpenAPI cannot multiply, so the rule is
+#: stated (and enforced) per size of the volume: with at most d digits before the point, the
+#: unit price is at most MAX_RUPIAH // 10**d (at most a factor 10 below the exact limit).
+PRICE_TIERS = tuple((rf"^[0-9]{{1,{d}}}(\.[0-9]{{1,2}})?$", MAX_RUPIAH // 10**d) for d in range(1, 10))
+#: A sub kegiatan code of Permendagri 90/2019, 2- or 4-digit form (kamus/nomenclature.py).
+SUB_KEGIATAN = r"^[0-9Xx]\.([0-9]{2}|[Xx]{2})\.[0-9]{2}\.[0-9]\.[0-9]{2}\.([0-9]{2}|[0-9]{4})$"
+#: Coordinates inside Indonesia, as decimal strings: latitude -11 to 6, longitude 94 to 142.
+LATITUDE = (rf"^(-([0-9]|10){_DECIMALS}|-11(\.0{{1,8}})?|[0-5]{_DECIMALS}|6(\.0{{1,8}})?)$")
+LONGITUDE = (rf"^(9[4-9]{_DECIMALS}|1[0-3][0-9]{_DECIMALS}|14[01]{_DECIMALS}|142(\.0{{1,8}})?)$")
 
 
 # ---- fields -----------------------------------------------------------------------------------
@@ -46,31 +63,45 @@ class Rupiah(fields.Integer):
 
 class WholeNumber(fields.Integer):
     """A whole number: strict (a JSON integer) in bodies, from text in query strings; never
-    beyond what a database integer holds."""
-
-    default_error_messages = {"too_large": _l("Too large.")}
+    beyond what a database integer holds. The bound is a Range validator, so the OpenAPI
+    document states it (minimum/maximum); a field's own Range narrows it further."""
 
     def __init__(self, strict: bool = True, **kwargs):
+        limit = validate.Range(min=-MAX_ID, max=MAX_ID, error=_l("Too large."))
+        own = kwargs.pop("validate", None)
+        kwargs["validate"] = [limit] + (list(own) if isinstance(own, (list, tuple)) else [own] if own else [])
         super().__init__(strict=strict, **kwargs)
 
     def _validated(self, value):
         if isinstance(value, bool):
             raise self.make_error("invalid")
-        value = super()._validated(value)
-        if value is not None and abs(value) > MAX_ID:
-            raise self.make_error("too_large")
-        return value
+        return super()._validated(value)
+
+
+def Id(**kwargs):  # noqa: N802 - a field factory, named like the fields it makes
+    """A row id: a whole number from 1 (0 and negatives name nothing)."""
+    return WholeNumber(validate=validate.Range(min=1, error=_l("1 or more.")), **kwargs)
 
 
 class Text(fields.String):
-    """Text without NUL characters (PostgreSQL cannot store them)."""
+    """Text under the one rule of textinput.py: no control characters (tab, CR and LF only
+    in ``multiline`` text). The rule is in the document as a ``pattern``."""
 
-    default_error_messages = {"nul": _l("Contains a character that is not allowed.")}
+    def __init__(self, multiline: bool = False, **kwargs):
+        self.multiline = multiline
+        own = kwargs.get("validate")
+        own = own if isinstance(own, (list, tuple)) else [own] if own else []
+        if not any(isinstance(v, (validate.Regexp, validate.OneOf)) for v in own):
+            metadata = dict(kwargs.pop("metadata", None) or {})
+            metadata.setdefault("pattern", MULTI_LINE_PATTERN if multiline else SINGLE_LINE_PATTERN)
+            kwargs["metadata"] = metadata
+        super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise self.make_error("nul")
+        found = problem(text, self.multiline)
+        if found:
+            raise ma.ValidationError(found)
         return text
 
 
@@ -98,8 +129,39 @@ def _text(max_length: int, **kwargs):
     return Text(validate=validate.Length(max=max_length, error=_l("Too long.")), **kwargs)
 
 
+def required_text(min_length: int, max_length: int, multiline: bool = False, **kwargs):
+    """Text that must hold ``min_length`` characters once the spaces around it are trimmed (as
+    the screens check it); its pattern says so, and says no control characters."""
+    refused = MULTI_LINE_REFUSED if multiline else SINGLE_LINE_REFUSED
+    space = rf"[{SPACES}\t\n\r]" if multiline else f"[{SPACES}]"
+    if min_length > 1:
+        body = rf"[^\s{refused}][^{refused}]{{{min_length - 2},}}[^\s{refused}]{space}*"
+    else:
+        body = rf"[^\s{refused}][^{refused}]*"
+    return Text(multiline=multiline, validate=[
+        validate.Length(max=max_length, error=_l("Too long.")),
+        validate.Regexp(rf"^{space}*{body}$", error=_l(
+            "Required: at least %(n)s characters besides spaces.", n=min_length))], **kwargs)
+
+
 def _one_of(choices, **kwargs):
     return Text(validate=validate.OneOf(choices, error=_l("Not one of: {choices}.")), **kwargs)
+
+
+def price_limit(volume: str) -> int:
+    """The largest unit price :data:`PRICE_TIERS` allow with this (valid) volume string."""
+    return max(limit for pattern, limit in PRICE_TIERS if re.fullmatch(pattern, volume))
+
+
+#: The OpenAPI form of the rules across fields of UsulanCreateSchema (api/openapi_rules.py
+#: writes them into its component; its validator enforces exactly these).
+USULAN_CREATE_RULES = {"allOf": [
+    {"anyOf": [{"properties": {"volume": {"pattern": pattern}, "harga_satuan": {"maximum": limit}}}
+               for pattern, limit in PRICE_TIERS]},
+    {"anyOf": [{"required": ["lat", "lng"], "properties": {"lat": {"type": "string"}, "lng": {"type": "string"}}},
+               {"properties": {"lat": {"nullable": True, "enum": [None]},
+                               "lng": {"nullable": True, "enum": [None]}}}]},
+]}
 
 
 # ---- errors and paging -------------------------------------------------------------------------
@@ -133,11 +195,21 @@ def envelope(item_schema, name: str):
 
 # ---- health and login ------------------------------------------------------------------------
 
+class ReplicaHealthSchema(ma.Schema):
+    configured = fields.Boolean(metadata={"description": "REPLICA_DATABASE_URL is set"})
+    in_use = fields.Boolean(metadata={"description": "public and report reads go to the replica now"})
+    lag_seconds = fields.Float(allow_none=True, metadata={
+        "description": "how far the replica's replay is behind what it received (0: caught up)"})
+    detail = fields.String(metadata={"description": "why the replica is or is not in use"})
+
+
 class HealthSchema(ma.Schema):
     status = fields.String(metadata={"description": "ok, or degraded when the database is unreachable"})
     version = fields.String()
     database = fields.Boolean()
     region = fields.String()
+    replica = fields.Nested(ReplicaHealthSchema, metadata={
+        "description": "only where a read replica is configured (docs/scaling.md): lag, and whether reads use it"})
 
 
 class TokenRequestSchema(ma.Schema):
@@ -186,11 +258,11 @@ WilayahPage = envelope(WilayahSchema, "WilayahPage")
 # ---- usulan -----------------------------------------------------------------------------------
 
 class UsulanArgs(PageArgs):
-    siklus = WholeNumber(strict=False, metadata={"description": "Cycle id; default the running one"})
+    siklus = Id(strict=False, metadata={"description": "Cycle id; default the running one"})
     tahapan = _text(40)
     status = _one_of(STATUS)
     sumber = _one_of(SUMBER)
-    pd = WholeNumber(strict=False, metadata={"description": "Perangkat Daerah id"})
+    pd = Id(strict=False, metadata={"description": "Perangkat Daerah id"})
     wilayah = _text(40, metadata={"description": "Unit code: that unit and every unit below"})
     q = _text(100, metadata={"description": "Text in activity, problem, tracking code or street"})
 
@@ -264,40 +336,66 @@ UsulanPage = envelope(UsulanSchema, "UsulanPage")
 
 
 class UsulanCreateSchema(ma.Schema):
-    siklus = WholeNumber(metadata={"description": "Cycle id; default the running one"})
+    """A new proposal. Across fields: lat and lng together or neither; the unit price within
+    the limit of the volume's size (PRICE_TIERS). Both are in the document (OPENAPI_RULES)."""
+
+    OPENAPI_RULES = USULAN_CREATE_RULES
+    siklus = Id(metadata={"description": "Cycle id; default the running one"})
     tahapan = Text(required=True, validate=validate.Length(min=1, max=40, error=_l("1 to 40 characters.")))
     bidang = _one_of(BIDANG, required=True)
-    permasalahan = _text(2000, required=True)
-    usulan_kegiatan = _text(2000, required=True)
-    kamus_id = WholeNumber(allow_none=True)
+    permasalahan = required_text(5, 2000, multiline=True, required=True)
+    usulan_kegiatan = required_text(5, 2000, multiline=True, required=True)
+    kamus_id = Id(allow_none=True)
     volume = Text(required=True, validate=validate.Regexp(
-        r"^\d{1,12}(\.\d{1,2})?$", error=_l("A decimal string above 0, for example \"150\" or \"12.5\".")))
-    satuan = _text(40, required=True)
+        VOLUME, error=_l("A decimal string above 0, for example \"150\" or \"12.5\".")))
+    satuan = required_text(1, 40, required=True)
     harga_satuan = Rupiah(required=True)
     lokasi_kode = _text(40, allow_none=True, metadata={"description": "Unit code of the location"})
     jalan = _text(200, allow_none=True)
     lokasi_detail = _text(250, allow_none=True)
-    lat = Text(allow_none=True, validate=validate.Regexp(r"^-?\d{1,3}(\.\d{1,8})?$", error=_l("A decimal string.")))
-    lng = Text(allow_none=True, validate=validate.Regexp(r"^-?\d{1,3}(\.\d{1,8})?$", error=_l("A decimal string.")))
+    lat = Text(allow_none=True, validate=validate.Regexp(LATITUDE, error=_l(
+        "A decimal string from -11 to 6 (inside Indonesia), for example \"3.5952\".")), metadata={
+        "description": "Send with lng, or neither"})
+    lng = Text(allow_none=True, validate=validate.Regexp(LONGITUDE, error=_l(
+        "A decimal string from 94 to 142 (inside Indonesia), for example \"98.6722\".")), metadata={
+        "description": "Send with lat, or neither"})
     pengusul_nama = _text(120, allow_none=True)
-    pengusul_telepon = _text(30, allow_none=True)
-    pengusul_nik = _text(16, allow_none=True)
+    pengusul_telepon = Text(allow_none=True, validate=validate.Regexp(
+        rf"^[{SPACES}]*([0-9+()\-][0-9+()\- ]{{4,28}}[0-9+()\-])?[{SPACES}]*$", error=_l("Digits, spaces, '+', '-' and brackets only (6 to 30).")))
+    pengusul_nik = Text(allow_none=True, validate=validate.Regexp(
+        rf"^[{SPACES}]*(\d{{16}})?[{SPACES}]*$", error=_l("A NIK has exactly 16 digits.")))
+
+    @ma.validates_schema
+    def _across_fields(self, data, **kwargs):
+        errors = {}
+        if (data.get("lat") is None) != (data.get("lng") is None):
+            errors["lat"] = [_l("Send lat and lng together, or neither.")]
+        limit = price_limit(data["volume"])
+        if data["harga_satuan"] > limit:
+            errors["harga_satuan"] = [_l("The total (volume x unit price) is too large: with this volume the "
+                                         "unit price is at most %(max)s.", max=format_rupiah(limit))]
+        if errors:
+            raise ma.ValidationError(errors)
 
 
 class DecisionSchema(ma.Schema):
     keputusan = _one_of(DECISION_ACTIONS, required=True)
     versi = WholeNumber(required=True, metadata={"description": "The version the client saw"})
     tahapan = _text(40, metadata={"description": "The stage the client saw; default the current one"})
-    alasan = _text(2000, allow_none=True)
+    alasan = _text(2000, allow_none=True, multiline=True)
     pagu = Rupiah(allow_none=True)
     amount = Rupiah(allow_none=True, metadata={"description": "Funded amount (didanai)"})
     total = Rupiah(allow_none=True)
-    sub_kegiatan = _text(40, allow_none=True)
+    sub_kegiatan = Text(allow_none=True, validate=validate.Regexp(SUB_KEGIATAN, error=_l(
+        "A sub kegiatan code, for example 1.03.10.2.01.0005 or 1.03.10.2.01.05.")))
     target = _text(120, allow_none=True)
-    agency_id = WholeNumber(allow_none=True)
+    agency_id = Id(allow_none=True)
     priority = WholeNumber(allow_none=True, validate=validate.Range(
         min=1, max=100000, error=_l("A whole number from 1.")))
-    points = fields.Dict(keys=_text(40), values=WholeNumber(), allow_none=True,
+    # Keys are the stage's criteria (each region's configuration): any text here, and a key
+    # that is no criterion of the proposal's stage is the engine's invalid_input.
+    points = fields.Dict(keys=fields.String(), values=WholeNumber(validate=validate.Range(
+        min=0, error=_l("0 or more."))), allow_none=True,
                          metadata={"description": "Criterion key -> points"})
 
 
@@ -305,7 +403,7 @@ class SendSchema(ma.Schema):
     tahapan = Text(required=True, validate=validate.Length(min=1, max=40, error=_l("1 to 40 characters.")))
     holder = _text(40, allow_none=True, metadata={
         "description": "Unit code, agency id or DPRD member id; default the caller's own"})
-    siklus = WholeNumber()
+    siklus = Id()
     dry_run = fields.Boolean(load_default=False)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from flask import Flask, g, has_request_context, jsonify, request
+from flask import Flask, g, jsonify, request
 from flask_babel import gettext as _
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -26,9 +26,12 @@ from . import API_BLUEPRINTS
 from .auth import SECURITY_SCHEME
 from .errors import ApiError, field_errors
 from .openapi_errors import ErrorResponsesPlugin
+from .openapi_rules import SchemaRulesPlugin
 from .schemas import MAX_ID, DecimalString, ErrorSchema
 
-PREFIX = "/api/v1"
+from ..request_kind import API_PREFIX as PREFIX
+from ..request_kind import is_api_path as _is_api_path
+from ..request_kind import is_api_request
 
 
 class EplanningApi(Api):
@@ -42,16 +45,11 @@ class EplanningApi(Api):
         pass
 
 
-def is_api_request() -> bool:
-    if not has_request_context():
-        return False
-    return _is_api_path(request.path)
-
-
 def init_api(app: Flask) -> Api:
     """Create the Api, register every blueprint of API_BLUEPRINTS and the API's behaviour."""
     from .. import __version__
     from ..extensions import csrf
+    from . import tokens  # noqa: F401  (its tokens end with an account's sessions: accounts.credentials)
 
     app.config.setdefault("OPENAPI_URL_PREFIX", PREFIX)
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
@@ -60,7 +58,7 @@ def init_api(app: Flask) -> Api:
         "info": {"description": "e-Perencanaan REST API: see docs/api.md. Errors are JSON "
                                "{message, errors, rule}; lists are paged (page, per_page <= 100)."},
         "servers": [{"url": "/"}],
-        "extra_plugins": [ErrorResponsesPlugin()],
+        "extra_plugins": [ErrorResponsesPlugin(), SchemaRulesPlugin()],
     })
     api.register_field(DecimalString, "string", "decimal")
     api.spec.components.security_scheme(SECURITY_SCHEME, {
@@ -107,10 +105,6 @@ class _NoSessionForApi:
 
     def __getattr__(self, name):
         return getattr(self._pages, name)
-
-
-def _is_api_path(path: str) -> bool:
-    return path == PREFIX or path.startswith(PREFIX + "/")
 
 
 # ---- errors ---------------------------------------------------------------------------------

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
+from ..accounts.credentials import access_ended
 from ..accounts.models import Role, User
 from ..audit.operations import record
 from ..extensions import db
@@ -100,3 +101,13 @@ def issue_user_token(user: User, lifetime: timedelta = USER_TOKEN_LIFETIME) -> R
            changes={"prefix": [None, token.prefix], "expires_at": [None, token.expires_at.isoformat()]})
     db.session.commit()
     return Result(True, token, secret)
+
+
+@access_ended.connect
+def revoke_user_tokens(user: User) -> int:
+    """The account's own API tokens (POST /api/v1/auth/token) stop working with its sessions."""
+    result = db.session.execute(update(ApiToken).where(
+        ApiToken.tenant_id == user.tenant_id, ApiToken.user_id == user.id,
+        ApiToken.revoked_at.is_(None)).values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False))
+    return result.rowcount or 0

@@ -31,8 +31,7 @@ class Token(MethodView):
         user, refused = attempt(username, credentials["password"])  # counted, limited and logged
         if refused == "throttled":
             verdict = g.login_verdict
-            raise ApiError(429, _("Too many failed attempts. For your security, wait %(minutes)s "
-                                  "minutes and try again.", minutes=verdict.minutes),
+            raise ApiError(429, verdict.message,  # how long to wait, in the caller's language
                            rule="rate_limited", headers={"Retry-After": str(verdict.retry_after)})
         if refused == "wrong":
             raise unauthorized(_("Wrong username or password."), rule="credentials_invalid")

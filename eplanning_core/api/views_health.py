@@ -1,4 +1,5 @@
-"""GET /api/v1/health: is the service up and can it reach its database (no token needed)."""
+"""GET /api/v1/health: is the service up, can it reach its database, how far behind is its read
+replica (no token needed)."""
 
 from __future__ import annotations
 
@@ -30,5 +31,11 @@ class Health(MethodView):
         from .. import __version__
 
         reachable = database_reachable()
-        return {"status": "ok" if reachable else "degraded", "version": __version__,
+        from ..database_routing import health as replica_health
+
+        body = {"status": "ok" if reachable else "degraded", "version": __version__,
                 "database": reachable, "region": tenant_config().slug}
+        replica = replica_health()
+        if replica is not None:  # only where REPLICA_DATABASE_URL is set
+            body["replica"] = replica
+        return body

@@ -15,7 +15,7 @@ from ..portal import queries
 from ..portal.views import MAX_AGE
 from ..portal.labels import BIDANG_LABELS
 from ..portal.privacy import mask_name
-from ..siklus.bridge import cycle_for
+from ..usulan.engine_adapter import cycle_for
 from ..siklus.models import Siklus
 from ..usulan.messages import status_name
 from .errors import ApiError

@@ -20,19 +20,20 @@ from .. import workflow
 from ..accounts.models import PerangkatDaerah, Role
 from ..audit.models import AuditEntry
 from ..extensions import db
-from ..kamus.models import Nomenklatur
-from ..money import total as money_total
-from ..siklus.bridge import actor_for, cycle_for, now_utc, state_of
+from ..usulan.engine_adapter import actor_for, cycle_for, now_utc, state_of
 from ..siklus.models import Siklus
 from ..tenancy.context import tenant_config, tenant_select
 from ..usulan import operations as ops
+from ..usulan.explain import explain, holder_name
+from ..rapat.messages import missing_sentences
 from ..usulan.messages import FIELD_NAMES, action_name, status_name
 from ..usulan.models import Keputusan, Usulan
 from ..wilayah.models import Wilayah
-from .access import cycle_or_none, empty_page, get_usulan, paged, sees_personal_data, usulan_query
+from . import references
+from .access import empty_page, get_usulan, paged, sees_personal_data, usulan_query
 from .auth import ApiActor, api_actor, require_token
 from .errors import ApiError, refused
-from .schemas import (MAX_RUPIAH, DecisionSchema, ErrorSchema, RiwayatSchema, SendResultSchema, SendSchema,
+from .schemas import (DecisionSchema, ErrorSchema, RiwayatSchema, SendResultSchema, SendSchema,
                       UsulanArgs, UsulanCreateSchema, UsulanDetailSchema, UsulanPage)
 
 blp = Blueprint("api_usulan", __name__, url_prefix="/usulan",
@@ -92,8 +93,6 @@ def _stage_names(cycle: workflow.Cycle) -> dict:
 
 
 def _explain(refusal: workflow.Refusal, cycle, stage_key) -> str:
-    from ..usulan.views import explain
-
     return explain(refusal, cycle, stage_key)
 
 
@@ -108,16 +107,15 @@ def refusal_error(refusal: workflow.Refusal, cycle, stage_key) -> ApiError:
         fields = [str(params.get("field") or "").split("[")[0]]  # "points[keterdesakan]" -> points
     elif refusal.rule in ("reason_required", "locked"):
         fields = ["reason"]
+    elif refusal.rule == "unknown_stage":
+        return references.unknown_stage(refusal, cycle)
+    elif refusal.rule == "meeting_incomplete":  # what the unit's meeting lacks, one line each
+        stage = cycle.stage(params.get("stage"))
+        return refused(refusal.rule, message, errors={"rapat": missing_sentences(
+            params.get("missing"), stage.name, holder_name(cycle, stage.key)(params.get("holder")),
+            params.get("delegates") or 0)})
     errors = {API_FIELD.get(f, f): [message] for f in fields if f}
     return refused(refusal.rule, message, errors=errors)
-
-
-def _cycle_for_args(siklus_id) -> Siklus | None:
-    siklus = cycle_or_none(siklus_id)
-    if siklus is None and siklus_id is not None:
-        raise ApiError(422, _("Some fields are not valid."),
-                       errors={"siklus": [_("Not a planning cycle of this region.")]})
-    return siklus
 
 
 # ---- list and read -------------------------------------------------------------------------
@@ -149,11 +147,13 @@ def filtered(actor: ApiActor, siklus: Siklus, args: dict):
     return query
 
 
-def _total_fits(volume: Decimal, harga: int) -> bool:
-    try:
-        return money_total(volume, harga) <= MAX_RUPIAH
-    except ValueError:  # beyond what money.total accepts
-        return False
+def _own_unit(actor: ApiActor, stage: workflow.StageDef) -> int | None:
+    """Where an operator's proposal at a unit stage is when the request names no place: the
+    operator's own unit (as its holder at that stage it is always inside the scope)."""
+    user = actor.user
+    if user is None or user.role != Role.OPERATOR.value or user.wilayah is None:
+        return None
+    return user.wilayah.id if stage.level.depth == user.wilayah.tingkat else None
 
 
 def _found(actor: ApiActor, usulan_id: int) -> Usulan:
@@ -169,10 +169,11 @@ class UsulanList(MethodView):
     @blp.arguments(UsulanArgs, location="query")
     @blp.response(200, UsulanPage)
     @blp.alt_response(401, schema=ErrorSchema, description="No valid token")
+    @blp.alt_response(404, schema=ErrorSchema, description="siklus names no cycle of this region")
     def get(self, args):
         """Proposals of one cycle in the caller's scope, newest first, filtered like the work list."""
         actor = api_actor()
-        siklus = _cycle_for_args(args.get("siklus"))
+        siklus = references.cycle(args.get("siklus"))
         if siklus is None:
             return empty_page(args)
         names = _stage_names(cycle_for(siklus))
@@ -186,31 +187,25 @@ class UsulanList(MethodView):
     @blp.response(201, UsulanDetailSchema)
     @blp.alt_response(403, schema=ErrorSchema, description="wrong_role, out_of_scope, outside_window, entry_closed, "
                                                            "token_scope, user_token_required")
-    @blp.alt_response(409, schema=ErrorSchema, description="already_sent, decision_not_allowed")
-    @blp.alt_response(422, schema=ErrorSchema,
-                      description="Invalid fields; missing_field, invalid_input, unknown_stage")
+    @blp.alt_response(404, schema=ErrorSchema, description="siklus, tahapan (unknown_stage), kamus_id or "
+                                                           "lokasi_kode names nothing in this region")
+    @blp.alt_response(409, schema=ErrorSchema, description="already_sent, decision_not_allowed, stage_closed")
+    @blp.alt_response(422, schema=ErrorSchema, description="Invalid fields; missing_field, invalid_input")
     def post(self, body):
         """Enter a proposal at a stage that allows it now, inside the caller's scope."""
         actor = api_actor()
-        siklus = _cycle_for_args(body.get("siklus"))
+        siklus = references.cycle(body.get("siklus"))
         if siklus is None:
             raise ApiError(409, _("No planning cycle is open."), rule="stage_closed")
         cycle = cycle_for(siklus)
-        if cycle.stage(body["tahapan"]) is None:
-            refusal = workflow.Refusal("unknown_stage", {"stage": body["tahapan"]})
-            raise refused("unknown_stage", _explain(refusal, cycle, None),
-                          errors={"tahapan": [_explain(refusal, cycle, None)]})
+        stage = references.stage(cycle, body["tahapan"])
         values = {k: v for k, v in body.items() if k not in ("siklus", "tahapan", "lokasi_kode", "volume")}
         values["volume"] = Decimal(body["volume"])
+        values["kamus_id"] = references.kamus_item(body.get("kamus_id"))
         if body.get("lokasi_kode"):
-            unit = db.session.scalar(tenant_select(Wilayah).where(Wilayah.kode == body["lokasi_kode"].strip()))
-            if unit is None:
-                raise ApiError(422, _("Some fields are not valid."),
-                               errors={"lokasi_kode": [_("Choose a unit of this region.")]})
-            values["lokasi_wilayah_id"] = unit.id
-        if values["volume"] > 0 and not _total_fits(values["volume"], body["harga_satuan"]):
-            raise ApiError(422, _("Some fields are not valid."), errors={
-                "harga_satuan": [_("The total (volume x unit price) is too large.")]})
+            values["lokasi_wilayah_id"] = references.unit(body["lokasi_kode"]).id
+        elif _own_unit(actor, stage) is not None:
+            values["lokasi_wilayah_id"] = _own_unit(actor, stage)
         outcome = ops.create(siklus, body["tahapan"], actor.user, values)
         if outcome.errors:
             raise ApiError(422, _("Some fields are not valid."),
@@ -236,25 +231,12 @@ class UsulanOne(MethodView):
 # ---- deciding ------------------------------------------------------------------------------
 
 def _decision_inputs(spec: workflow.ActionSpec, body: dict) -> dict:
-    """The action's inputs from the body, checked as the screens check them; 422 otherwise."""
+    """The action's inputs from the body (the operation checks agency and sub kegiatan); 422
+    for an input the action does not take."""
     takes = set(spec.inputs) | set(spec.optional)
     given = {name: body[name] for name in DECISION_INPUTS if body.get(name) is not None}
     errors = {name: [_("%(action)s takes no %(field)s.", action=action_name(spec.name).capitalize(),
                        field=FIELD_NAMES.get(name, name))] for name in given if name not in takes}
-    if "agency_id" in given and "agency_id" in takes:
-        pd = db.session.scalar(tenant_select(PerangkatDaerah).where(
-            PerangkatDaerah.id == given["agency_id"], PerangkatDaerah.aktif.is_(True)))
-        if pd is None:
-            errors["agency_id"] = [_("Choose an agency of this region.")]
-    if "sub_kegiatan" in given and "sub_kegiatan" in takes:
-        from ..kamus.importer import normalize_sub_kegiatan
-
-        code = normalize_sub_kegiatan(given["sub_kegiatan"].strip())
-        has_list = db.session.scalar(tenant_select(Nomenklatur.id).limit(1)) is not None
-        if has_list and db.session.scalar(tenant_select(Nomenklatur.id).where(
-                Nomenklatur.kode == code, Nomenklatur.tingkat == "sub_kegiatan")) is None:
-            errors["sub_kegiatan"] = [_("Not a sub kegiatan of the nomenclature (Permendagri 90/2019).")]
-        given["sub_kegiatan"] = code
     if "target" in given:
         given["target"] = given["target"].strip()
     if errors:
@@ -280,7 +262,9 @@ class Decision(MethodView):
     @blp.response(200, UsulanDetailSchema)
     @blp.alt_response(403, schema=ErrorSchema, description="wrong_role, out_of_scope, outside_window, "
                                                            "token_scope, user_token_required")
-    @blp.alt_response(404, schema=ErrorSchema, description="Unknown, or outside the caller's scope")
+    @blp.alt_response(404, schema=ErrorSchema, description="Unknown, or outside the caller's scope; "
+                                                           "tahapan not a stage of its cycle (unknown_stage); "
+                                                           "agency_id or sub_kegiatan names nothing in the region")
     @blp.alt_response(409, schema=ErrorSchema, description="stale (with the current versi), wrong_stage, "
                                                            "already_sent, wrong_status, decision_not_allowed")
     @blp.alt_response(422, schema=ErrorSchema, description="reason_required, missing_field, invalid_input")
@@ -303,6 +287,7 @@ class Decision(MethodView):
                 raise ApiError(409, _("This action is not possible now."), rule="decision_not_allowed")
             raise refusal_error(refusal, cycle, usulan.tahapan)
         inputs = _decision_inputs(spec, body)
+        references.decision_inputs(inputs)
         outcome = ops.act(usulan, actor.user, action, expected_version=body["versi"], stage_key=stage_key,
                           reason=body.get("alasan"), inputs=inputs)
         if outcome.stale:
@@ -310,7 +295,8 @@ class Decision(MethodView):
         if outcome.refusal:
             raise refusal_error(outcome.refusal, cycle, usulan.tahapan)
         if outcome.errors:
-            raise ApiError(422, _("Some fields are not valid."), errors=outcome.errors)
+            raise ApiError(422, _("Some fields are not valid."),
+                           errors={API_FIELD.get(k, k): [v] for k, v in outcome.errors.items()})
         return present_detail(actor, outcome.usulan)
 
 
@@ -324,15 +310,15 @@ def _holder(actor: ApiActor, stage, wanted: str | None):
         return ApiError(403, _("Your role may not %(action)s here.", action=action_name("kirim")), rule="wrong_role")
 
     if user.role == Role.OPERATOR.value:
-        if stage.level != user.wilayah.tingkat:
+        if stage.level.depth != user.wilayah.tingkat:
             raise wrong_role()
         holder = user.wilayah.kode
-    elif user.role == Role.OPERATOR_PD.value and stage.level == "pd":
+    elif user.role == Role.OPERATOR_PD.value and stage.level.is_pd:
         holder = user.perangkat_daerah_id
-    elif user.role == Role.DPRD.value and stage.level == "dprd":
+    elif user.role == Role.DPRD.value and stage.level.is_member:
         holder = user.id
-    elif user.role == Role.BAPPEDA.value and not isinstance(stage.level, int) or (
-            user.role == Role.SETWAN.value and stage.level == "dprd"):
+    elif user.role == Role.BAPPEDA.value and not stage.level.is_unit or (
+            user.role == Role.SETWAN.value and stage.level.is_member):
         if not wanted:
             raise ApiError(422, _("Some fields are not valid."), rule="missing_field",
                            errors={"holder": [_("This field is required.")]})
@@ -354,31 +340,27 @@ class Send(MethodView):
     @blp.arguments(SendSchema)
     @blp.response(200, SendResultSchema)
     @blp.alt_response(403, schema=ErrorSchema, description="wrong_role, out_of_scope, outside_window")
+    @blp.alt_response(404, schema=ErrorSchema, description="siklus or tahapan (unknown_stage) names nothing "
+                                                           "in this region")
     @blp.alt_response(409, schema=ErrorSchema, description="quota_exceeded, ceiling_exceeded, undecided, "
                                                            "not_surveyed, already_sent, meeting_incomplete")
     def post(self, body):
         """Send the caller's accepted proposals of a stage up, in one transaction (dry_run: only check)."""
-        from ..rapat.operations import send_blockers
-
         actor = api_actor()
-        siklus = _cycle_for_args(body.get("siklus"))
+        siklus = references.cycle(body.get("siklus"))
         if siklus is None:
             raise ApiError(409, _("No planning cycle is open."), rule="stage_closed")
         cycle = cycle_for(siklus)
-        stage = cycle.stage(body["tahapan"])
-        if stage is None:
-            refusal = workflow.Refusal("unknown_stage", {"stage": body["tahapan"]})
-            raise refused("unknown_stage", _explain(refusal, cycle, None),
-                          errors={"tahapan": [_explain(refusal, cycle, None)]})
+        stage = references.stage(cycle, body["tahapan"])
         if not stage.spec.sends or stage.next is None:
             raise ApiError(409, _("Nothing is sent on from this stage."), rule="decision_not_allowed")
         holder = _holder(actor, stage, (body.get("holder") or "").strip() or None)
-        blockers = [] if ops.already_sent(siklus, stage.key, holder) else send_blockers(siklus, stage.key, holder)
-        outcome = ops.send(siklus, stage.key, holder, actor.user, dry_run=bool(blockers) or body["dry_run"])
+        outcome = ops.send(siklus, stage.key, holder, actor.user, dry_run=body["dry_run"])
         if outcome.refusal:
             raise refusal_error(outcome.refusal, cycle, stage.key)
-        if blockers:
-            raise ApiError(409, " ".join(blockers), rule="meeting_incomplete", errors={"rapat": blockers})
+        if outcome.stale:
+            raise ApiError(409, _("Some proposals were changed or sent by someone else meanwhile. Nothing was "
+                                  "sent; check the page and try again."), rule="stale")
         batch = outcome.batch
         return {"tahapan": stage.key, "ke_tahapan": batch.to_stage, "holder": str(holder),
                 "dikirim": [t.proposal_id for t in batch.forwarded],

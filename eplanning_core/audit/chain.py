@@ -154,7 +154,8 @@ def first_break(rows, *, checkpoints: dict[int, tuple[str, str]] | None = None,
                 recorded_head: tuple[int, str] | None = None) -> Walk:
     """Walk rows ordered by seq (mappings with ``id`` and FIELDS); stop at the first break.
 
-    ``checkpoints``: {seq: (entry_hash, label)} published earlier; ``recorded_head``: the
+    ``checkpoints``: {seq: (entry_hash, label)} published earlier (label: what it is, e.g.
+    "checkpoint of 2026-12-07T10:00:00Z" or "head read at ..."); ``recorded_head``: the
     (seq, hash) the application last wrote as the chain head, if known.
     """
     checkpoints = checkpoints or {}
@@ -187,15 +188,17 @@ def first_break(rows, *, checkpoints: dict[int, tuple[str, str]] | None = None,
         if published is not None and published[0] != row["entry_hash"]:
             return Walk(expected - 1, (expected - 1, head), Break(
                 "rewritten", seq, row["id"],
-                f"differs from the published checkpoint {published[1]}: "
+                f"differs from the published {published[1]}: "
                 "the history up to this entry was rewritten"))
         prev, head, expected = row, row["entry_hash"], expected + 1
     last = expected - 1
     later = [s for s in checkpoints if s > last]
     if later:
+        newest = max(later)
         return Walk(last, (last, head), Break(
-            "deleted", last + 1, None, f"the history ends at {last}, but the published checkpoint "
-            f"{checkpoints[min(later)][1]} names entry {min(later)}"))
+            "deleted", last + 1, None, f"history shorter than the {checkpoints[newest][1]}: it ends at "
+            f"entry {last}, the {checkpoints[newest][1].split(' ')[0]} names entry {newest}; "
+            f"at least {newest - last} entries were removed from its end"))
     if recorded_head is not None:
         if recorded_head[0] > last:
             return Walk(last, (last, head), Break(

@@ -1,15 +1,18 @@
-"""``eplanning audit``: check the hash-chained history and publish its daily checkpoint.
+"""``eplanning audit``: check the hash-chained history and roll its checkpoint forward.
 
 ``verify`` walks each region's chain and names the first entry that was edited, deleted,
 inserted or reordered (exit code 1), or prints ``OK: N entries, head <hash>``. With
-``--checkpoints FILE`` (a saved copy of the portal's published checkpoints) it also detects a
-history rewritten from the start. ``checkpoint`` (run daily by cron) publishes today's head.
+``--checkpoints FILE`` (a saved copy of the portal's checkpoints and live head) it also
+detects a history rewritten from the start or shorter than what the file names. It warns
+(exit code 0) when entries older than the region's ``checkpoint_max_age_hours`` are in no
+checkpoint. ``checkpoint`` (cron, hourly: ``0 * * * * eplanning audit checkpoint``) publishes
+the head of every region whose head moved since its newest checkpoint.
 """
 
 from __future__ import annotations
 
 import click
-from flask.cli import with_appcontext
+from ..cli_support import with_database  # the database named, never created by a check
 from sqlalchemy import select
 
 from ..extensions import db
@@ -40,7 +43,7 @@ def _tenants(slug: str | None) -> list[Tenant]:
 @click.option("--tenant", "slug", help="Only this region (slug); default: every region.")
 @click.option("--checkpoints", "checkpoint_file", type=click.Path(exists=True, dir_okay=False),
               help="A saved copy of the published checkpoints (JSON or CSV from the portal).")
-@with_appcontext
+@with_database
 def verify_command(slug: str | None, checkpoint_file: str | None) -> None:
     """Walk each region's chain; exit code 1 and the first broken entry if it was tampered with."""
     from flask import current_app
@@ -67,15 +70,32 @@ def verify_command(slug: str | None, checkpoint_file: str | None) -> None:
         else:
             broken += 1
             click.echo(f"{tenant.slug}: BROKEN after {walk.count} good entries: {walk.problem}")
+        _warn_if_stale(tenant)
     if broken:
         raise SystemExit(1)
 
 
+def _warn_if_stale(tenant: Tenant) -> None:
+    """A warning when entries older than the region's checkpoint_max_age_hours are in no checkpoint."""
+    from .chain import canonical_time
+    from .checkpoints import max_age_of, unwitnessed
+
+    max_age = max_age_of(tenant.slug)
+    with _as(tenant):
+        late = unwitnessed(tenant.id, max_age)
+        db.session.commit()
+    if late is not None:
+        hours = max_age.total_seconds() / 3600
+        click.echo(f"{tenant.slug}: WARNING: entries from number {late[0]} on (the first written "
+                   f"{canonical_time(late[1])}) are in no checkpoint, and that is more than {hours:g} hours "
+                   "(checkpoint_max_age_hours): is the hourly `eplanning audit checkpoint` running?")
+
+
 @audit_cli.command("checkpoint")
 @click.option("--tenant", "slug", help="Only this region (slug); default: every region.")
-@with_appcontext
+@with_database
 def checkpoint_command(slug: str | None) -> None:
-    """Publish today's chain head of each region (run daily, e.g. from cron)."""
+    """Roll each region's checkpoint forward to its head (run hourly from cron)."""
     from .checkpoints import take_checkpoint
 
     for tenant in _tenants(slug):

@@ -2,7 +2,8 @@
 
 AuditChainHead: the last (seq, hash) of each region's chain; its row is locked while a
 transaction appends, so that appends of one region happen one after the other.
-AuditCheckpoint: the published head of a day, which anyone can keep to detect a rewrite.
+AuditCheckpoint: a published head, rolled forward whenever the head moved (checkpoints.py),
+which anyone can keep to detect a rewrite or a history cut short.
 """
 
 from __future__ import annotations
@@ -52,11 +53,11 @@ class AuditChainHead(db.Model):
 
 class AuditCheckpoint(db.Model):
     __tablename__ = "audit_checkpoint"
-    __table_args__ = (UniqueConstraint("tenant_id", "day"),)
+    __table_args__ = (Index(None, "tenant_id", "seq"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
-    #: The UTC day it was taken on.
+    #: The UTC day it was taken on (several a day: one each time the head moved).
     day: Mapped[date] = mapped_column(Date)
     seq: Mapped[int] = mapped_column(BigInteger)
     entry_hash: Mapped[str] = mapped_column(String(64))

@@ -7,6 +7,7 @@ first. Only then is the region's chain head locked (``SELECT ... FOR UPDATE`` on
 ``audit_chain_head``): appends of one region happen one after the other, the lock is held
 only for the end of the transaction, and it is taken after the rows the change itself locks.
 The head is kept in ``session.info`` for the rest of the transaction and forgotten at its end.
+The session listeners doing this are bound by :func:`init_app` (create_app calls it).
 """
 
 from __future__ import annotations
@@ -90,11 +91,6 @@ def record_rows(tenant_id: int, rows: list[dict]) -> int:
     return len(rows)
 
 
-def flush_history() -> None:
-    """Chain and write the queued entries now (e.g. to read them back in this transaction)."""
-    _drain(db.session())
-
-
 # ---- chaining at flush / commit --------------------------------------------------------------
 
 def _lock_head(session: Session, tenant_id: int) -> tuple[int, str]:
@@ -158,19 +154,24 @@ def _write(session: Session, pending: list) -> None:
                         .values(seq=heads[tenant_id][0], entry_hash=heads[tenant_id][1]))
 
 
-@event.listens_for(Session, "before_flush")
+def init_app(app) -> None:
+    """Chain the queued entries at the flush or commit that writes them; forget them after."""
+    for name, listener in (("before_flush", _before_flush), ("before_commit", _before_commit),
+                           ("after_transaction_end", _forget)):
+        if not event.contains(db.session, name, listener):
+            event.listen(db.session, name, listener)
+
+
 def _before_flush(session, _context, _instances):
     if session.info.get(HAS_OBJECTS):
         _drain(session)
 
 
-@event.listens_for(Session, "before_commit")
 def _before_commit(session):
     if session.info.get(PENDING):
         _drain(session)
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget(session, transaction):
     if transaction.parent is None:
         session.info.pop(PENDING, None)

@@ -27,8 +27,9 @@ def verify_tenant(tenant_id: int, checkpoints: dict[int, tuple[str, str]] | None
                 conn.execute(text("select set_config('eplanning.tenant_id', :t, true)"), {"t": str(tenant_id)})
             head = conn.execute(select(AuditChainHead.seq, AuditChainHead.entry_hash)
                                 .where(AuditChainHead.tenant_id == tenant_id)).first()
-            known = {seq: (digest, f"of {day.isoformat()} (stored)") for day, seq, digest in conn.execute(
-                select(AuditCheckpoint.day, AuditCheckpoint.seq, AuditCheckpoint.entry_hash)
+            known = {seq: (digest, f"checkpoint of {chain.canonical_time(taken)} (stored)")
+                     for taken, seq, digest in conn.execute(
+                select(AuditCheckpoint.created_at, AuditCheckpoint.seq, AuditCheckpoint.entry_hash)
                 .where(AuditCheckpoint.tenant_id == tenant_id))}
             known.update(checkpoints or {})
             result = conn.execution_options(yield_per=YIELD_PER).execute(

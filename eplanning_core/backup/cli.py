@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..cli_support import with_database
 from .core import KIND_NAMES, BackupError, backup, check_restorable, describe_database, restore
 
 
@@ -19,7 +20,7 @@ def _size(n: int) -> str:
                                "SQLite: a consistent copy). Uploaded files are not included.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
-@with_appcontext
+@with_database
 def backup_command(file: Path, force: bool) -> None:
     if file.exists() and not force:
         raise click.ClickException(f"{file} exists: choose another name, or add --force to replace it")

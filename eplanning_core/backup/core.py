@@ -174,12 +174,54 @@ def _run(args: list[str], env: dict, what: str) -> None:
         raise BackupError(f"{what} failed (exit {result.returncode}): " + " / ".join(detail))
 
 
+#: Tables with row level security whose backup policy does not let the connecting role read
+#: every row (tenancy/rls.py); a dump would silently miss their rows.
+_UNREADABLE = text("""
+    select t.tablename from pg_tables t
+    where t.schemaname = current_schema() and t.rowsecurity
+      and not exists (
+        select 1 from pg_policies p
+        where p.schemaname = t.schemaname and p.tablename = t.tablename and p.policyname = :policy
+          and p.cmd in ('SELECT', 'ALL')
+          and exists (select 1 from unnest(p.roles) r
+                      where case when r = 'public' then true
+                                 else pg_has_role(current_user, r, 'MEMBER') end))
+    order by t.tablename""")
+
+
+def _unreadable_tables(url) -> tuple[str, list[str]]:
+    """(the connecting role, tables it could not dump whole); none for a role above RLS."""
+    from ..tenancy.rls import BACKUP_POLICY
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            role, above = conn.execute(text(
+                "select rolname, rolsuper or rolbypassrls from pg_roles where rolname = current_user")).one()
+            missing = [] if above else list(conn.scalars(_UNREADABLE, {"policy": BACKUP_POLICY}))
+    finally:
+        engine.dispose()
+    return role, missing
+
+
 def _pg_backup(app, temp: Path) -> None:
+    """pg_dump as the owner: row level security stays on (FORCE holds the owner to it too),
+    and the owner's backup policy (migration 0009) opens every row to this session only."""
+    from ..tenancy.rls import BACKUP_SETTING
+
     url = owner_url(app)
     major, _superuser = _server(url)
     pg_dump, pg_restore = _pg_tool(app, "pg_dump", major), _pg_tool(app, "pg_restore", major)
+    role, missing = _unreadable_tables(url)
+    if missing:
+        raise BackupError(
+            f"role {role} cannot read every row of {', '.join(missing)} (row level security): "
+            f"run `eplanning upgrade` as the owner of the tables (MIGRATE_DATABASE_URL), then back up "
+            f"as that owner; nothing was written")
     env = _pg_env(url)
-    _run([pg_dump, "--format=custom", "--no-password", f"--file={temp}"], env, "pg_dump")
+    env["PGOPTIONS"] = f"{env.get('PGOPTIONS', '')} -c {BACKUP_SETTING}=on".strip()
+    _run([pg_dump, "--format=custom", "--enable-row-security", "--no-password", f"--file={temp}"],
+         env, "pg_dump")
     _run([pg_restore, "--list", str(temp)], env, "reading the new backup back")  # a whole archive
 
 

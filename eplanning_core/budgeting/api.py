@@ -12,6 +12,7 @@ created it, or a Bappeda user's own token).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import marshmallow as ma
@@ -27,7 +28,8 @@ from ..accounts.models import Role, User
 from ..api.auth import api_actor, require_token
 from ..api.errors import ApiError, refused
 from ..api.models import ApiToken
-from ..api.schemas import ErrorSchema, LocalDateTime, PageArgs, PageSchema, Rupiah
+from ..api.schemas import (MAX_RUPIAH, SUB_KEGIATAN, ErrorSchema, LocalDateTime, PageArgs, PageSchema, Rupiah, Text,
+                           required_text)
 from ..extensions import db
 from . import export, importer, reconciliation
 
@@ -100,22 +102,60 @@ class RkpdSchema(ma.Schema):
     baris = fields.List(fields.Nested(RkpdLineSchema))
 
 
+#: Whole rupiah as text, the way the budget files write it: "1250000", "1.250.000",
+#: "Rp 1.250.000" or "Rp1.250.000,00" (zero cents only); at most 15 digits (api MAX_RUPIAH).
+AMOUNT_TEXT = r"^([Rr][Pp]\.? ?)?([0-9]{1,15}|[0-9]{1,3}(\.[0-9]{3}){1,4})(,00?)?$"
+
+
+class Amount(fields.Field):
+    """Whole rupiah: a JSON integer, or text as in the budget files (AMOUNT_TEXT); the importer
+    reads either."""
+
+    def __init__(self, **kwargs):
+        kwargs["metadata"] = dict(kwargs.get("metadata") or {}, anyOf=[
+            {"type": "integer", "minimum": 0, "maximum": MAX_RUPIAH},
+            {"type": "string", "pattern": AMOUNT_TEXT}])
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if type(value) is int and 0 <= value <= MAX_RUPIAH or isinstance(value, str) and re.fullmatch(
+                AMOUNT_TEXT, value):
+            return value
+        raise ma.ValidationError(_l("Whole rupiah: a JSON integer from 0, or text such as \"1.250.000\"."))
+
+
 class AnggaranLineSchema(ma.Schema):
-    """One budget line; every field is checked by the importer (errors name the line)."""
+    """One budget line: every column the importer needs, with its limits. Refused only for what
+    no document can know: an agency code the region does not have (404) and an external_id
+    that two lines share (422)."""
 
     class Meta:
         unknown = ma.EXCLUDE
 
-    external_id = fields.Raw(metadata={"type": "string", "description": "The line's id in e-Budgeting"})
-    kode_lacak = fields.Raw(metadata={"type": "string", "description": "Optional: the planned proposal"})
-    perangkat_daerah = fields.Raw(metadata={"type": "string", "description": "Agency code"})
-    sub_kegiatan = fields.Raw(metadata={"type": "string", "description": "1.03.10.2.01.05 or 1.03.10.2.01.0005"})
-    uraian = fields.Raw(metadata={"type": "string"})
-    jumlah = fields.Raw(metadata={"type": "integer", "description": "Whole rupiah (an integer, or text "
-                                                                     "such as \"1.250.000\")"})
+    external_id = required_text(1, importer.MAX_EXTERNAL_ID, required=True, metadata={
+        "description": "The line's id in e-Budgeting; unique in the batch"})
+    kode_lacak = Text(allow_none=True, validate=validate.Regexp(
+        rf"^[ -~]{{0,{importer.MAX_KODE_LACAK}}}$", error=_l("At most 30 letters, digits or signs.")),
+                      metadata={"description": "Optional: the planned proposal"})
+    perangkat_daerah = required_text(1, importer.MAX_PD, required=True, metadata={"description": "Agency code"})
+    sub_kegiatan = Text(required=True, validate=validate.Regexp(SUB_KEGIATAN, error=_l(
+        "A sub kegiatan code, for example 1.03.10.2.01.0005 or 1.03.10.2.01.05.")), metadata={
+        "description": "1.03.10.2.01.05 or 1.03.10.2.01.0005"})
+    uraian = required_text(1, importer.MAX_URAIAN, multiline=True, required=True)
+    jumlah = Amount(required=True, metadata={"description": "Whole rupiah (an integer, or text such as "
+                                                            "\"1.250.000\")"})
 
 
 class AnggaranBodySchema(ma.Schema):
+    """The batch. Errors in a line are named ``baris.<n>.<column>`` with lines counted from 1,
+    as the importer counts them."""
+
+    def handle_error(self, error, data, **kwargs):
+        lines = error.messages.get("baris") if isinstance(error.messages, dict) else None
+        if isinstance(lines, dict) and all(isinstance(k, int) for k in lines):
+            raise ma.ValidationError(dict(error.messages, baris={k + 1: v for k, v in lines.items()}))
+        raise error
+
     baris = fields.List(fields.Nested(AnggaranLineSchema), required=True,
                         validate=validate.Length(min=1, max=MAX_LINES, error=_l("From 1 to 100000 lines.")))
     final = fields.Boolean(load_default=False, metadata={
@@ -219,6 +259,13 @@ def _problems(result) -> ApiError:
     kinds = {p.kind for p in result.problems}
     if kinds <= {"not_locked"}:
         return ApiError(409, str(result.problems[0].message), rule="rkpd_not_set")
+    if kinds <= {"no_stage"}:
+        return ApiError(409, str(result.problems[0].message), rule="decision_not_allowed")
+    if "perangkat_daerah_unknown" in kinds and kinds <= {"perangkat_daerah_unknown", "duplicate"}:
+        # lines naming agencies the region does not have (api/references.py), any external_id
+        # twice reported alongside
+        first = next(p for p in result.problems if p.kind == "perangkat_daerah_unknown")
+        return ApiError(404, str(first.message), errors=errors)
     if kinds & {"stale", "conflict"}:
         return ApiError(409, str(result.problems[0].message), errors=errors, rule="stale")
     return ApiError(422, ngettext("%(num)d problem in the budget lines: nothing was imported.",
@@ -254,9 +301,11 @@ class AnggaranView(MethodView):
     @blp.alt_response(200, schema=AnggaranResultSchema, description="This very body was imported before")
     @blp.alt_response(401, schema=ErrorSchema, description="No valid token")
     @blp.alt_response(403, schema=ErrorSchema, description="token_scope, wrong_role, outside_window")
-    @blp.alt_response(404, schema=ErrorSchema, description="No cycle for this year")
+    @blp.alt_response(404, schema=ErrorSchema, description="No cycle for this year, or lines name agencies "
+                                                           "the region does not have (errors per line)")
     @blp.alt_response(409, schema=ErrorSchema, description="The RKPD is not set, or a conflict")
-    @blp.alt_response(422, schema=ErrorSchema, description="Bad lines (errors per line); nothing written")
+    @blp.alt_response(422, schema=ErrorSchema, description="Invalid fields, or an external_id twice; nothing "
+                                                           "written")
     def post(self, body, tahun):
         """Budget (APBD) results in: idempotent by the body's SHA-256 and each line's external_id."""
         siklus = _cycle(tahun)

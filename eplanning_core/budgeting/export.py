@@ -10,7 +10,6 @@ person; the Pokir's council member is named, as the public office holder who pro
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass
@@ -24,10 +23,11 @@ from sqlalchemy.orm import aliased
 
 from .. import workflow
 from ..accounts.models import PerangkatDaerah, User
+from ..exports.cells import csv_row, csv_writer
 from ..exports.excel import Column, write_xlsx
 from ..extensions import db
 from ..kamus.models import Nomenklatur
-from ..siklus.bridge import cycle_for
+from ..usulan.engine_adapter import cycle_for
 from ..siklus.models import Siklus
 from ..siklus.rkpd import ANGGARAN_KIND, PENETAPAN_KIND, stage_of_kind
 from ..tenancy.context import tenant_config, tenant_select
@@ -231,19 +231,12 @@ def json_bytes(plan: Rkpd) -> bytes:
 def csv_bytes(plan: Rkpd) -> bytes:
     """UTF-8 with a BOM (Excel then reads the accents right), comma separated, one header row."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer)  # text quoted and formula-safe (exports/cells.py)
     writer.writerow(CSV_FIELDS)
     for line in plan.lines:
         row = flat(line)
-        writer.writerow(["" if row[k] is None else _csv_safe(row[k]) for k in CSV_FIELDS])
+        writer.writerow(csv_row(row[k] for k in CSV_FIELDS))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _csv_safe(value):
-    """Text starting like a formula is quoted with a leading apostrophe (spreadsheet injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not value[1:2].isdigit():
-        return "'" + value
-    return value
 
 
 def excel_columns() -> list[Column]:

@@ -23,26 +23,24 @@ records and history entries. Thousands of lines take a fixed number of queries.
 from __future__ import annotations
 
 import hashlib
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import workflow
 from ..accounts.models import PerangkatDaerah
 from ..audit.operations import record, record_rows
 from ..bulkwrite import insert_rows, update_rows
-from ..exports.excel import read_table
 from ..extensions import db
-from ..kamus.importer import CODE_SHAPES, ImportProblem, normalize_sub_kegiatan
-from ..money import parse_rupiah
-from ..siklus.bridge import STATE_COLUMNS, actor_for, cycle_for, now_utc, state_of
+from ..importing import ImportReport, header_key, read_rows
+from ..kamus.nomenclature import is_sub_kegiatan, normalize_sub_kegiatan
+from ..money import RupiahError, parse_rupiah
 from ..siklus.models import Siklus
-from ..usulan.operations import record_many
 from ..siklus.rkpd import ANGGARAN_KIND, stage_of_kind
+from ..usulan import transitions
+from ..usulan.engine_adapter import STATE_COLUMNS, cycle_for
 from ..timeutil import utcnow
 from ..usulan.messages import refusal_message
 from ..usulan.models import Usulan
@@ -69,36 +67,20 @@ class BudgetLine:
 
 
 @dataclass
-class ImportResult:
+class ImportResult(ImportReport):
     """What an import found and did. ``problems``: nothing was written.
 
     ``already``: this very file (or batch) was imported before; nothing changed.
     """
 
-    file: str
     final: bool = False
-    excel: bool = False
-    problems: list[ImportProblem] = field(default_factory=list)
     already: AnggaranImpor | None = None
     impor: AnggaranImpor | None = None
     lines: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
     unlinked: int = 0      # lines whose kode_lacak names no proposal of this cycle
     funded: int = 0        # items set to didanai (or given a new amount) by this import
     not_funded: int = 0    # items set to tidak_didanai by this import
     rule: str | None = None  # the engine's refusal rule, when the engine refused the outcome
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def problem(self, line: int, kind: str, message) -> None:
-        self.problems.append(ImportProblem(line, kind, message, self.excel))
-
-    def at(self, line: int):
-        return _l("row %(num)s", num=line) if self.excel else _l("line %(num)s", num=line)
 
 
 # ---- identity -------------------------------------------------------------------------------
@@ -122,11 +104,8 @@ def previous_import(siklus: Siklus, sha256: str) -> AnggaranImpor | None:
 
 # ---- reading and checking -------------------------------------------------------------------
 
-def _key(name) -> str:
-    return re.sub(r"[\s\-]+", "_", str(name or "").strip().lower())
-
-
 def _text(value) -> str:
+    """A value of an API batch line as text (a file's values already are)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -138,31 +117,8 @@ def _text(value) -> str:
 
 def records_from_file(data: bytes, filename: str, result: ImportResult):
     """``(line, {column: text})`` of a CSV or .xlsx file; file-level problems go to ``result``."""
-    result.excel = (filename or "").lower().endswith((".xlsx", ".xlsm"))
-    try:
-        header, rows = read_table(data, filename)
-    except ValueError as exc:
-        result.problem(0, "file_format", _l("The file cannot be read: %(reason)s", reason=str(exc)))
-        return None
-    keys = [_key(h) for h in header]
-    missing = [c for c in REQUIRED if c not in keys]
-    if missing:
-        result.problem(1, "header", _l("The first row must name the columns %(columns)s (missing: %(missing)s).",
-                                       columns=",".join(COLUMNS), missing=", ".join(missing)))
-        return None
-    records = []
-    try:
-        for line, row in rows:
-            if len(records) >= MAX_LINES:
-                result.problem(0, "too_many_rows", _l("The file has more than %(max)s lines.", max=MAX_LINES))
-                return None
-            records.append((line, {_key(k): v for k, v in row.items()}))
-    except ValueError as exc:  # a malformed row stops the reader: name its line
-        where = re.match(r"^(?:line|row) (\d+): (.*)$", str(exc))
-        result.problem(int(where[1]) if where else 0, "file_format",
-                       _l("The file cannot be read: %(reason)s", reason=where[2] if where else str(exc)))
-        return None
-    return records
+    _header, records = read_rows(data, filename, REQUIRED, result, shown=COLUMNS, max_rows=MAX_LINES)
+    return None if result.problems else records
 
 
 def check_records(records, result: ImportResult, agencies: set[str]) -> list[BudgetLine]:
@@ -198,7 +154,7 @@ def check_records(records, result: ImportResult, agencies: set[str]) -> list[Bud
         sub = normalize_sub_kegiatan(raw_sub)
         if not raw_sub:
             result.problem(line, "sub_kegiatan_empty", _l("sub_kegiatan is empty."))
-        elif not CODE_SHAPES["sub_kegiatan"].match(sub):
+        elif not is_sub_kegiatan(sub):
             result.problem(line, "sub_kegiatan_shape", _l(
                 "%(code)s is not a sub kegiatan code (for example 1.03.10.2.01.0005 or 1.03.10.2.01.05).",
                 code=raw_sub[:60]))
@@ -211,7 +167,7 @@ def check_records(records, result: ImportResult, agencies: set[str]) -> list[Bud
         amount = None
         try:
             amount = parse_rupiah(raw_amount)
-        except (TypeError, ValueError):
+        except RupiahError:
             result.problem(line, "jumlah", _l(
                 "jumlah %(value)s is not an amount in whole rupiah (write for example 1250000 or 1.250.000).",
                 value=raw_amount[:40] or "''"))
@@ -227,8 +183,11 @@ def agency_codes(tenant_id: int) -> set[str]:
 
 # ---- entry points ---------------------------------------------------------------------------
 
-def import_file(siklus: Siklus, user, data: bytes, filename: str, *, final: bool = False) -> ImportResult:
-    """Import a CSV/Excel budget file (see the module docstring); nothing changes on any problem."""
+def import_file(siklus: Siklus, user, data: bytes, filename: str, *, final: bool = False,
+                progress=None) -> ImportResult:
+    """Import a CSV/Excel budget file (see the module docstring); nothing changes on any problem.
+
+    ``progress``: wraps the records read (a background job counts them as they are checked)."""
     result = ImportResult(file=filename, final=final)
     if not _ready(siklus, result):
         return result
@@ -239,6 +198,8 @@ def import_file(siklus: Siklus, user, data: bytes, filename: str, *, final: bool
     records = records_from_file(data, filename, result)
     if records is None:
         return result
+    if progress is not None:
+        records = progress(records)
     return _import(siklus, user, records, result, sha=sha, source="file")
 
 
@@ -253,7 +214,7 @@ def import_batch(siklus: Siklus, user, body: bytes, items: list[dict], *, final:
     result.already = previous_import(siklus, sha)
     if result.already is not None:
         return result
-    records = [(n, {_key(k): v for k, v in item.items()}) if isinstance(item, dict) else (n, {})
+    records = [(n, {header_key(k): v for k, v in item.items()}) if isinstance(item, dict) else (n, {})
                for n, item in enumerate(items, 1)]
     return _import(siklus, user, records, result, sha=sha, source="api")
 
@@ -387,58 +348,41 @@ def _fund(siklus: Siklus, user, impor: AnggaranImpor, touched: set[int], result:
         .where(AnggaranBaris.tenant_id == siklus.tenant_id, AnggaranBaris.siklus_id == siklus.id,
                AnggaranBaris.usulan_id.is_not(None))
         .group_by(AnggaranBaris.usulan_id)).all())
-    query = select(*STATE_COLUMNS, Usulan.version.label("v")).where(
+    query = select(*STATE_COLUMNS).where(
         Usulan.tenant_id == siklus.tenant_id, Usulan.siklus_id == siklus.id, Usulan.tahapan == stage.key,
         Usulan.tertutup.is_(False))
     if not result.final:
         if not touched:
             return
         query = query.where(Usulan.id.in_(sorted(touched))) if len(touched) <= CHUNK else query
-    actor, now = actor_for(user), now_utc()
-    planned = []
-    for row in db.session.execute(query.with_for_update()):
+    steps = []
+    for row in db.session.execute(query):
         if not result.final and row.id not in touched:
             continue
         amount = int(sums[row.id]) if row.id in sums else None
         if amount:
             if row.status == "didanai" and row.anggaran_jumlah == amount:
                 continue
-            planned.append((row, "didanai", {"amount": amount}))
+            steps.append(transitions.Step(row.id, "didanai", row.version, inputs={"amount": amount}))
         elif row.status != "tidak_didanai":
-            planned.append((row, "tidak_didanai", {}))
-    transitions = []
-    for row, action, inputs in planned:
-        try:
-            transitions.append((row, workflow.apply(cycle, state_of(row), actor, action, now,
-                                                    stage=stage.key, **inputs)))
-        except workflow.Refused as refused:
-            result.rule = refused.refusal.rule
-            names = {s.key: s.name for s in cycle.stages}
-            result.problem(0, "refused", _l("The budget outcome cannot be recorded now: %(why)s",
-                                            why=refusal_message(refused.refusal, stage_names=names)))
-            raise _Refused from None
-    if not transitions:
+            steps.append(transitions.Step(row.id, "tidak_didanai", row.version))
+    if not steps:
         return
-    params = [(row.id, row.v, t.changes["status"], t.changes.get("funded_amount")) for row, t in transitions]
-    if _update_outcomes(params) != len(params):
+    written = transitions.decide(siklus, user, stage.key, steps, all_or_nothing=True, commit=False,
+                                 reason=f"APBD {impor.id}: {impor.nama_berkas}")
+    refusal = next((r.refusal for r in written.refused if r.refusal is not None), None)
+    if refusal is not None:
+        result.rule = refusal.rule
+        names = {s.key: s.name for s in cycle.stages}
+        result.problem(0, "refused", _l("The budget outcome cannot be recorded now: %(why)s",
+                                        why=refusal_message(refusal, stage_names=names)))
+        raise _Refused
+    if not written.ok:
         result.problem(0, "stale", _l("Some planned items were changed by someone else meanwhile; nothing was "
                                       "written. Import the file again."))
         raise _Refused
-    record_many(siklus.tenant_id, user, (
-        (row.id, stage.key, t.event.type,
-         {"status": [row.status, t.changes["status"]],
-          "anggaran_jumlah": [row.anggaran_jumlah, t.changes.get("funded_amount")]})
-        for row, t in transitions), reason=f"APBD {impor.id}: {impor.nama_berkas}")
-    for _row, transition in transitions:
+    for transition in written.transitions.values():
         if transition.event.type == "didanai":
             result.funded += 1
         else:
             result.not_funded += 1
-
-
-def _update_outcomes(params: list[tuple]) -> int:
-    """Set (id, version, status, amount) on many proposals, version-checked; rows updated."""
-    table = Usulan.__table__
-    keys = ("id", "version", "status", "anggaran_jumlah")
-    return update_rows(table, ("id", "version"), [dict(zip(keys, p)) for p in params],
-                       also={"alasan": None, "version": table.c.version + 1})

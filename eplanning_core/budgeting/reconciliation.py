@@ -24,7 +24,7 @@ from sqlalchemy import and_, func, or_, select
 from ..accounts.models import PerangkatDaerah
 from ..audit.models import AuditEntry
 from ..extensions import db
-from ..siklus.bridge import cycle_for
+from ..usulan.engine_adapter import cycle_for
 from ..siklus.models import Siklus
 from ..usulan.models import Usulan
 from .export import plan_clause, require_locked, rkpd_stage_keys

@@ -2,16 +2,15 @@
 history of imports and the reconciliation of the budget against the plan.
 
 The operations live in export, importer and reconciliation; these pages read forms, call
-them and show their problems (with line numbers) in the user's language.
+them and show their problems (with line numbers) in the user's language. The RKPD files the
+page prepares and the APBD uploads run as background jobs (jobs/), with a progress page.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import select
@@ -20,13 +19,14 @@ from wtforms import BooleanField
 
 from ..accounts.admin import admin_required
 from ..accounts.models import PerangkatDaerah, User
+from ..database_routing import reads_replica
 from ..exports.excel import Column, attachment_response, xlsx_response
 from ..extensions import db
 from ..forms import Form
 from ..paging import page_of, page_of_list
 from ..siklus.current import all_cycles, current_cycle
 from ..tenancy.context import tenant_config, tenant_select
-from . import export, importer, reconciliation
+from . import export, reconciliation
 from .models import AnggaranImpor
 
 bp = Blueprint("anggaran", __name__, url_prefix="/anggaran")
@@ -102,6 +102,7 @@ def _final_imports(siklus, ids: list[int]) -> set[int]:
 
 @bp.get("/<int:tahun>/rkpd.<fmt>")
 @admin_required
+@reads_replica  # the RKPD out: a read of a locked plan
 def download(tahun: int, fmt: str):
     siklus = _cycle_or_404(tahun)
     if fmt not in export.FORMATS:
@@ -115,6 +116,24 @@ def download(tahun: int, fmt: str):
     return attachment_response(write(plan), export.filename(siklus, fmt), mimetype)
 
 
+@bp.post("/<int:tahun>/rkpd.<fmt>")
+@admin_required
+def prepare(tahun: int, fmt: str):
+    """The page's way to the file: a background job with a progress page (jobs/)."""
+    from ..jobs import operations as jobs
+
+    siklus = _cycle_or_404(tahun)
+    if fmt not in export.FORMATS:
+        abort(404)
+    if not Form().validate_on_submit():
+        abort(400)
+    if siklus.status != "rkpd_ditetapkan":
+        flash(export.not_locked_message(siklus), "warning")
+        return redirect(url_for("anggaran.cycle", tahun=tahun)), 303
+    tugas = jobs.start("rkpd_export", {"tahun": tahun, "fmt": fmt}, current_user)
+    return redirect(url_for("tugas.show", tugas_id=tugas.id)), 303
+
+
 # ---- the APBD in ----------------------------------------------------------------------------
 
 def _uploaded(form) -> bytes | None:
@@ -123,21 +142,6 @@ def _uploaded(form) -> bytes | None:
         form.file.errors = list(form.file.errors) + [_("The file is larger than 10 MB.")]
         return None
     return data
-
-
-def _done_message(result) -> str:
-    parts = [ngettext("%(num)d line", "%(num)d lines", result.lines),
-             ngettext("%(num)d new", "%(num)d new", result.created),
-             ngettext("%(num)d changed", "%(num)d changed", result.updated),
-             ngettext("%(num)d unchanged", "%(num)d unchanged", result.unchanged)]
-    text = _("APBD imported: %(parts)s.", parts=", ".join(parts))
-    text += " " + _("Planned items funded: %(funded)s, not funded: %(not_funded)s.",
-                    funded=result.funded, not_funded=result.not_funded)
-    if result.unlinked:
-        text += " " + ngettext("%(num)d line names a tracking code this cycle does not know (see the reconciliation).",
-                               "%(num)d lines name a tracking code this cycle does not know (see the reconciliation).",
-                               result.unlinked)
-    return text
 
 
 @bp.route("/<int:tahun>/impor", methods=["GET", "POST"])
@@ -150,22 +154,15 @@ def upload(tahun: int):
         data = _uploaded(form)
         if data is not None:
             name = secure_filename(form.file.data.filename or "") or "apbd.csv"
-            result = importer.import_file(siklus, current_user, data, name, final=bool(form.final.data))
-            if result.ok and result.already is not None:
-                flash(_("This file was already imported on %(when)s; nothing changed.",
-                        when=_when(result.already.created_at)), "info")
-                return redirect(url_for("anggaran.cycle", tahun=tahun)), 303
-            if result.ok:
-                flash(_done_message(result), "success")
-                return redirect(url_for("anggaran.cycle", tahun=tahun)), 303
+            from ..jobs import operations as jobs
+
+            # Checked and written by a background job; its page shows the progress and the report.
+            tugas = jobs.start("anggaran_import", {"tahun": tahun, "name": name, "final": bool(form.final.data)},
+                               current_user, upload=(name, data))
+            return redirect(url_for("tugas.show", tugas_id=tugas.id)), 303
     if request.method == "POST":
         status = 422
     return render_template("anggaran/import.html", siklus=siklus, form=form, result=result), status
-
-
-def _when(moment) -> str:
-    """Like the templates' ``waktu`` filter: the region's local time, the reader's language."""
-    return format_datetime(moment, "d MMM yyyy HH:mm")
 
 
 # ---- the reconciliation ---------------------------------------------------------------------

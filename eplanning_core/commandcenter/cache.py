@@ -8,7 +8,8 @@ Arithmetic against the clock (late units, closing windows) is redone on every re
 
 from __future__ import annotations
 
-from ..audit.head import Kept, head_of
+from ..audit.head import head_of
+from ..caching import Kept
 
 #: Results kept per application: a few cycles of a few regions.
 MAX_KEPT = 32

@@ -17,11 +17,10 @@ from ..accounts.models import PerangkatDaerah
 from ..budgeting.models import AnggaranBaris
 from ..extensions import db
 from ..portal.stats import MUSRENBANG_SOURCES, Summary, rkpd_stage_keys
-from ..siklus.bridge import now_utc
+from ..usulan.engine_adapter import now_utc
 from ..tenancy.context import tenant_config
 from ..usulan.models import Pengiriman, Usulan
 from ..wilayah.models import Wilayah
-from ..workflow.kinds import AGENCY_LEVELS
 from ..workflow.windows import effective_close, localize
 
 #: Where a proposal of each source enters the cycle (the first stage at that level).
@@ -81,7 +80,7 @@ def _chain(cycle: workflow.Cycle, key: str) -> list[str]:
 
 def _entry_stage(cycle: workflow.Cycle, source: str) -> str | None:
     level = SOURCE_LEVEL.get(source)
-    return next((s.key for s in cycle.stages if s.level == level), None)
+    return next((s.key for s in cycle.stages if s.level.key == level), None)
 
 
 def _funnel(cycle, per_stage_source) -> list:
@@ -143,8 +142,8 @@ def build(siklus, cycle: workflow.Cycle, now: datetime | None = None, head=None)
 
     dash = Dashboard(siklus, cycle, now.astimezone(cycle.timezone), summary,
                      funnel=_funnel(cycle, per_stage_source), share=share)
-    dash.unit_stages = [s for s in cycle.stages if isinstance(s.level, int) and s.spec.sends]
-    dash.agency_stages = [s for s in cycle.stages if s.level in AGENCY_LEVELS and s.spec.sends]
+    dash.unit_stages = [s for s in cycle.stages if s.level.is_unit and s.spec.sends]
+    dash.agency_stages = [s for s in cycle.stages if s.level.is_agency and s.spec.sends]
 
     sent: dict[str, dict[str, int]] = {}
     for stage_key, holder, total in reads.sent:
@@ -264,11 +263,11 @@ def _units_progress(dash, units, sent, per_kec, now, kec_len) -> None:
             continue
         row["summary"].add(stage_key, status, locked, count, 0, 0, 0, ())
         stage = cycle.stage(stage_key)
-        if stage is not None and stage.level == 1 and status in stage.spec.forwards and not closed:
+        if stage is not None and stage.level.depth == 1 and status in stage.spec.forwards and not closed:
             row["ceilings"][stage_key] = row["ceilings"].get(stage_key, 0) + int(amount or 0)
     for stage in dash.unit_stages:
         holders_sent = sent.get(stage.key, {})
-        for code in by_level.get(stage.level, []):
+        for code in by_level.get(stage.level.depth, []):
             row = kecamatan.get(code[:kec_len])
             if row is None:
                 continue
@@ -284,7 +283,7 @@ def _units_progress(dash, units, sent, per_kec, now, kec_len) -> None:
                                       effective_close(stage, cycle.extensions, code)))
     dash.kecamatan = list(kecamatan.values())
     for stage in cycle.stages:
-        if stage.level != 1 or stage.ceiling is None:
+        if stage.level.depth != 1 or stage.ceiling is None:
             continue
         bars = []
         for row in dash.kecamatan:
@@ -326,7 +325,7 @@ def _agencies_progress(dash, agencies, sent, per_pd, now) -> None:
                                           effective_close(stage, cycle.extensions, row["id"])))
     dash.agencies = [r for r in rows.values() if r["aktif"] or r["summary"].proposed]
     for stage in cycle.stages:
-        if stage.level not in AGENCY_LEVELS or stage.ceiling is None:
+        if not stage.level.is_agency or stage.ceiling is None:
             continue
         bars = []
         for row in dash.agencies:
@@ -348,7 +347,7 @@ def _schedule(dash, units, sent, now) -> None:
     for stage in cycle.stages:
         opens, closes = localize(stage.opens, cycle.timezone), localize(stage.closes, cycle.timezone)
         state = "upcoming" if now < opens else "open" if now < closes else "closed"
-        expected = per_level.get(stage.level) if isinstance(stage.level, int) else None
+        expected = per_level.get(stage.level.depth) if stage.level.is_unit else None
         dash.schedule.append({"stage": stage, "state": state, "sent": len(sent.get(stage.key, {})),
                               "expected": expected, "extended": any(
                                   e.stage_key == stage.key for e in cycle.extensions)})

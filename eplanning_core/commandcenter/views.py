@@ -17,7 +17,8 @@ from markupsafe import Markup
 
 from ..accounts.models import Role
 from ..audit.head import head_of
-from ..siklus.bridge import cycle_for, now_utc
+from ..database_routing import reads_replica
+from ..usulan.engine_adapter import cycle_for, now_utc
 from ..siklus.current import all_cycles, current_cycle
 from ..tenancy.context import tenant_config
 from ..usulan.messages import STATUS_NAMES, status_name
@@ -29,6 +30,7 @@ ROLES = {Role.BAPPEDA.value, Role.VIEWER.value}
 
 @bp.get("/")
 @login_required
+@reads_replica
 def index():
     if current_user.role not in ROLES:
         abort(403)
@@ -70,6 +72,7 @@ def _json_viewers_only(view):
 
 @bp.get("/map.json")
 @_json_viewers_only
+@reads_replica
 def map_data():
     """The interactive map's points for the cycle of ?siklus= (this region's cycles only)."""
     siklus = current_cycle()

@@ -9,6 +9,7 @@ trainer can log in as any role and work at once. Fixed random seed: the same dem
 
 from __future__ import annotations
 
+import io
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +24,7 @@ from ..extensions import db
 from ..kamus.models import KamusUsulan
 from ..money import format_volume
 from ..siklus import operations as siklus_ops
-from ..siklus.bridge import cycle_for, state_of
+from ..usulan.engine_adapter import cycle_for, state_of
 from ..siklus.models import Siklus, Tahapan
 from ..usulan import operations as ops
 from ..usulan.content import CONTENT_FIELDS
@@ -340,6 +341,7 @@ class Story:
             if not any(t.goes_on for t in tracks):
                 continue
             user = self.sender(kind, rows[tracks[0].usulan_id])
+            self.sign_berita_acara(kind, holder)
             self._check(ops.send(self.siklus, self.key(kind), holder, user),
                         f"sending {kind} of {holder}")
             for track in tracks:
@@ -366,7 +368,8 @@ class Story:
 
     def record_meetings(self, kind: str, units: dict[str, Wilayah]) -> None:
         """Each unit holding proposals at a meeting stage records its meeting (rapat), an hour
-        after it began, through the meetings' own operation; files are not invented."""
+        after it began, through the meetings' own operation (a unit that sends also uploads
+        its signed berita acara: ``sign_berita_acara``)."""
         try:
             from ..rapat import operations as rapat_ops
         except ImportError:  # a core without the meetings module
@@ -399,6 +402,30 @@ class Story:
             if not result.ok:
                 raise DemoError(f"demo story: the meeting of {code} at {kind} refused: "
                                 f"{result.message or result.errors}")
+
+    def sign_berita_acara(self, kind: str, code: str) -> None:
+        """A unit about to send from a Musrenbang uploads its signed berita acara, as sending
+        requires (``StageKind.meeting``); the core's printed one stands in for the scan."""
+        from werkzeug.datastructures import FileStorage
+
+        from .. import workflow
+        from ..rapat import operations as rapat_ops
+        from ..rapat.documents import berita_acara
+        from ..uploads import store_upload
+
+        rule = workflow.KINDS[kind].meeting
+        unit = self.by_unit[code].wilayah if code in self.by_unit else None
+        if rule is None or not rule.berita_acara or unit is None:
+            return
+        rapat = rapat_ops.get_rapat(self.siklus, self.key(kind), unit)
+        if rapat is None or rapat_ops.count_files(rapat, "berita_acara"):
+            return
+        stage = cycle_for(self.siklus).stage(self.key(kind))
+        scan = FileStorage(io.BytesIO(berita_acara(self.siklus, stage, unit, rapat)),
+                           filename=f"berita-acara-{code}.pdf", content_type="application/pdf")
+        stored = store_upload(scan, tenant_id=self.siklus.tenant_id,
+                              allowed=rapat_ops.FILE_KINDS["berita_acara"])
+        rapat_ops.attach(rapat, self.by_unit[code], "berita_acara", stored)
 
     @staticmethod
     def unit_name(unit: Wilayah, units: dict[str, Wilayah]) -> str:
@@ -450,7 +477,7 @@ def open_windows(siklus: Siklus, admin: User, now_local: datetime, *, every: boo
 
 def play(tenant_id: int, users: dict[str, User]) -> Siklus:
     """Open the cycle, play the story on the app clock, then open every window around now."""
-    from ..siklus.bridge import local_now
+    from ..usulan.engine_adapter import local_now
 
     saved = current_app.extensions.get(CLOCK)
     try:

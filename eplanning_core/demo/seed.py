@@ -194,7 +194,7 @@ def _seed() -> dict[str, int]:
 
 
 def _play_once(tenant_id: int, users: dict[str, User]) -> None:
-    from ..siklus.bridge import local_now
+    from ..usulan.engine_adapter import local_now
 
     siklus = db.session.scalar(select(Siklus).where(Siklus.tenant_id == tenant_id,
                                                     Siklus.tahun == scenario.PLAN_YEAR))

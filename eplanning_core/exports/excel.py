@@ -9,24 +9,24 @@ reader's own separators, which an Indonesian Excel shows as "Rp 1.250.000".
 from __future__ import annotations
 
 import contextlib
-import csv
 import io
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from flask import Response, has_app_context
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+
+from .cells import formula_like
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KINDS = ("text", "int", "rupiah", "decimal", "date", "datetime")
@@ -121,11 +121,13 @@ def _cell(ws, column: Column, value, zone: ZoneInfo):
     kind = column.kind
     if kind == "text" or isinstance(value, str):
         text = _text(value)
-        if not text.startswith("="):
+        if not formula_like(text):
             return text  # a plain value: cheaper for openpyxl than a cell object
-        # Text starting with '=' must never become a formula (spreadsheet injection).
+        # Text a spreadsheet would run (exports/cells.py): a string with Excel's quote prefix,
+        # shown as typed and never a formula, also not once someone edits the cell.
         cell = WriteOnlyCell(ws, value=text)
         cell.data_type = "s"
+        cell.quotePrefix = True
         return cell
     if kind == "datetime" and isinstance(value, datetime):
         value = local_naive(value, zone)
@@ -196,134 +198,3 @@ def xlsx_response(filename: str, sheet_title: str, columns: Sequence[Column],
     buffer = io.BytesIO()
     write_xlsx(buffer, sheet_title, columns, rows, tz=tz)
     return attachment_response(buffer.getvalue(), safe_filename(filename, ".xlsx"), XLSX_MIMETYPE)
-
-
-# ---- reading ----------------------------------------------------------------------------
-
-def read_table(file_bytes_or_stream, filename: str) -> tuple[list[str], Iterator[tuple[int, dict]]]:
-    """Header and rows of a CSV (UTF-8, ',' or ';') or .xlsx file, read the same way.
-
-    Every value is a ``str`` stripped of surrounding spaces (``''`` when empty), so one
-    parser (e.g. ``money.parse_rupiah``) serves both formats; Excel numbers come without
-    float noise, Excel dates as ISO 8601, formulas as the value Excel last computed. Rows come as ``(line_number, {header: value})``
-    with the file's own line (CSV) or row (Excel) number for error reports; blank rows are
-    skipped. Raises ValueError for an unknown format, non-UTF-8 CSV, an empty file, or a
-    bad header.
-    """
-    data = file_bytes_or_stream
-    if not isinstance(data, (bytes, bytearray)):
-        data = data.read()
-    data = bytes(data)
-    extension = (filename or "").lower().rpartition(".")[2]
-    if extension == "csv":
-        if data.startswith(b"PK\x03\x04") or b"\x00" in data[:4096]:
-            raise ValueError("this is not a text CSV file (an Excel file renamed?)")
-        return _read_csv(data)
-    if extension in ("xlsx", "xlsm"):
-        if not data.startswith(b"PK\x03\x04"):
-            raise ValueError("this is not an .xlsx file")
-        return _read_xlsx(data)
-    if extension == "xls":
-        raise ValueError("old .xls files are not supported: save as .xlsx or CSV UTF-8")
-    raise ValueError("unknown file format: use .xlsx or .csv")
-
-
-def _header(values, where: str) -> list[str]:
-    header = [("" if v is None else str(v)).strip() for v in values]
-    while header and not header[-1]:
-        header.pop()
-    if not header:
-        raise ValueError("the file is empty: no header row")
-    if "" in header:
-        raise ValueError(f"{where}: column {header.index('') + 1} has no header")
-    duplicates = sorted({h for h in header if header.count(h) > 1})
-    if duplicates:
-        raise ValueError(f"{where}: duplicate column {duplicates[0]!r}")
-    return header
-
-
-def _as_dict(header: list[str], values: list[str], line: int) -> dict | None:
-    extra = values[len(header):]
-    if any(extra):
-        raise ValueError(f"line {line}: {len(values)} values for {len(header)} columns")
-    values = values[:len(header)] + [""] * (len(header) - len(values))
-    if not any(values):
-        return None
-    return dict(zip(header, values))
-
-
-def _read_csv(data: bytes):
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise ValueError(f"line {line}: not UTF-8 text; save the file as 'CSV UTF-8'") from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header_row = next(reader, None)
-    except csv.Error as exc:
-        raise ValueError(f"line 1: {exc}") from None
-    header = _header(header_row or [], "line 1")
-
-    def rows():
-        end = reader.line_num
-        while True:
-            start = end + 1
-            try:
-                record = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise ValueError(f"line {start}: {exc}") from None
-            end = reader.line_num
-            row = _as_dict(header, [v.strip() for v in record], start)
-            if row is not None:
-                yield start, row
-
-    return header, rows()
-
-
-def _xlsx_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return format(Decimal(repr(value)), "f")
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    return str(value).strip()
-
-
-def _read_xlsx(data: bytes):
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ValueError(f"cannot read the Excel file: {exc}") from None
-    if not workbook.worksheets:
-        workbook.close()
-        raise ValueError("the Excel file has no sheet")
-    sheet = workbook.worksheets[0]
-    iterator = sheet.iter_rows(values_only=True)
-    try:
-        header = _header(next(iterator, None) or [], "row 1")
-    except ValueError:
-        workbook.close()
-        raise
-
-    def rows():
-        try:
-            for number, values in enumerate(iterator, 2):
-                row = _as_dict(header, [_xlsx_text(v) for v in values], number)
-                if row is not None:
-                    yield number, row
-        finally:
-            workbook.close()
-
-    return header, rows()

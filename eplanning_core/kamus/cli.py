@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
 from flask_babel import force_locale
 
-from ..extensions import db
-from ..tenancy.context import ensure_tenant_row, tenant_config
+from ..cli_support import region_row, with_database
 from . import operations
 
 kamus_cli = click.Group("kamus", help="The proposal catalogue (kamus usulan) and the Permendagri "
@@ -19,9 +17,7 @@ FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 def _tenant_id() -> int:
-    tenant = ensure_tenant_row(tenant_config())
-    db.session.commit()
-    return tenant.id
+    return region_row().id
 
 
 def _finish(report) -> None:
@@ -45,7 +41,7 @@ def _finish(report) -> None:
 @click.option("--allow-missing-parents", is_flag=True,
               help="Also take rows whose parent code is in neither the file nor the database "
                    "(the published lists have such gaps); they are listed as warnings.")
-@with_appcontext
+@with_database
 def import_nomenklatur_command(file: Path, allow_missing_parents: bool) -> None:
     """Import Permendagri 90/2019 codes (CSV or .xlsx: tingkat,kode,nama[,jenis_pemda]).
 
@@ -58,7 +54,7 @@ def import_nomenklatur_command(file: Path, allow_missing_parents: bool) -> None:
 
 @kamus_cli.command("import")
 @click.argument("file", type=FILE)
-@with_appcontext
+@with_database
 def import_kamus_command(file: Path) -> None:
     """Import catalogue items (CSV or .xlsx: kode,nama,bidang,satuan,harga_satuan
     [,perangkat_daerah,sub_kegiatan]). All or nothing, safe to re-run."""

@@ -6,7 +6,7 @@ from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..forms import Form
-from .importer import RupiahError, parse_rupiah
+from .importer import HargaError, read_harga
 
 try:
     from wtforms.fields.choices import SelectChoice
@@ -33,8 +33,8 @@ def whole_rupiah(form, field):
     if not str(field.data if field.data is not None else "").strip():
         return
     try:
-        parse_rupiah(field.data)
-    except RupiahError as error:
+        read_harga(field.data)
+    except HargaError as error:
         raise ValidationError(str(error.message)) from None
 
 

@@ -16,9 +16,10 @@ from ..accounts.operations import STALE, Outcome
 from ..audit.operations import diff, record
 from ..conflicts import claim_version
 from ..extensions import db
-from . import importer
-from .importer import (CODE_SHAPES, KAMUS_CODE, MAX_KAMUS_CODE, ImportReport, RupiahError,
-                       normalize_bidang, normalize_sub_kegiatan, parse_rupiah)
+from ..importing import ImportReport
+from . import importer, nomenklatur_importer
+from .importer import KAMUS_CODE, MAX_KAMUS_CODE, HargaError, normalize_bidang, read_harga
+from .nomenclature import is_sub_kegiatan, normalize_sub_kegiatan
 from .models import KamusUsulan, Nomenklatur
 
 __all__ = ["STALE", "Outcome", "save_kamus", "set_kamus_aktif", "import_kamus", "import_nomenklatur",
@@ -59,8 +60,8 @@ def _clean_kamus(tenant_id: int, values: dict, item: KamusUsulan | None) -> tupl
     if clean["bidang"] is None:
         errors["bidang"] = _l("Choose a development field.")
     try:
-        clean["harga_satuan"] = parse_rupiah(values.get("harga_satuan"))
-    except RupiahError as error:
+        clean["harga_satuan"] = read_harga(values.get("harga_satuan"))
+    except HargaError as error:
         errors["harga_satuan"] = error.message
     pd_id = values.get("perangkat_daerah_id")
     try:
@@ -74,7 +75,7 @@ def _clean_kamus(tenant_id: int, values: dict, item: KamusUsulan | None) -> tupl
     clean["perangkat_daerah_id"] = pd_id
     sub = normalize_sub_kegiatan(values.get("sub_kegiatan_kode")) or None
     if sub is not None:
-        if not CODE_SHAPES["sub_kegiatan"].match(sub):
+        if not is_sub_kegiatan(sub):
             errors["sub_kegiatan_kode"] = _l(
                 "Not a sub kegiatan code: write for example 1.03.10.2.01.0005 or 1.03.10.2.01.05.")
         elif find_nomenklatur(tenant_id, sub, "sub_kegiatan") is None:
@@ -150,25 +151,29 @@ def _commit_import(tenant_id: int, actor, report: ImportReport, action: str, obj
 
 
 def import_nomenklatur(tenant_id: int, actor, data: bytes, filename: str, *,
-                       allow_missing_parents: bool = False) -> ImportReport:
+                       allow_missing_parents: bool = False, progress=None) -> ImportReport:
     """Import Permendagri 90/2019 codes (CSV or .xlsx) for the region; all or nothing.
 
     ``allow_missing_parents``: accept rows whose parent code is in neither the file nor the
     database (the published lists have such gaps); they come back as ``report.warnings``.
+    ``progress``: wraps the rows read (a background job counts them as they are applied).
     """
     try:
-        report, rows = importer.parse_nomenklatur(data, filename)
-        importer.apply_nomenklatur(tenant_id, report, rows, allow_missing_parents=allow_missing_parents)
+        report, rows = nomenklatur_importer.parse_nomenklatur(data, filename)
+        rows = progress(rows) if progress is not None else rows
+        nomenklatur_importer.apply_nomenklatur(tenant_id, report, rows, allow_missing_parents=allow_missing_parents)
         return _commit_import(tenant_id, actor, report, "nomenklatur.import", Nomenklatur.__tablename__)
     except Exception:
         db.session.rollback()
         raise
 
 
-def import_kamus(tenant_id: int, actor, data: bytes, filename: str) -> ImportReport:
-    """Import catalogue items (CSV or .xlsx); all or nothing; changed prices are in the entry."""
+def import_kamus(tenant_id: int, actor, data: bytes, filename: str, *, progress=None) -> ImportReport:
+    """Import catalogue items (CSV or .xlsx); all or nothing; changed prices are in the entry.
+    ``progress``: as for :func:`import_nomenklatur`."""
     try:
         report, rows = importer.parse_kamus(data, filename)
+        rows = progress(rows) if progress is not None else rows
         importer.apply_kamus(tenant_id, report, rows)
         return _commit_import(tenant_id, actor, report, "kamus.import", KamusUsulan.__tablename__)
     except Exception:

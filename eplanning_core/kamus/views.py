@@ -8,7 +8,6 @@ from functools import wraps
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 from werkzeug.utils import secure_filename
@@ -196,49 +195,34 @@ def _uploaded_bytes(form) -> bytes | None:
     return data
 
 
-def _summary(report) -> str:
-    parts = [ngettext("%(num)d new", "%(num)d new", report.created),
-             ngettext("%(num)d changed", "%(num)d changed", report.updated),
-             ngettext("%(num)d unchanged", "%(num)d unchanged", report.unchanged)]
-    if report.skipped:
-        parts.append(ngettext("%(num)d row for provinces skipped", "%(num)d rows for provinces skipped",
-                              report.skipped))
-    return ", ".join(parts)
-
-
-def _upload(form, run, template: str, done_endpoint: str, done_message: str):
-    report = None
+def _upload(form, kind: str, template: str, **params):
+    """A valid upload goes to a background job (jobs/), whose page shows the progress and the
+    report; a refused form (type, size, token) stays here with its errors."""
     if form.validate_on_submit():
         data = _uploaded_bytes(form)
         if data is not None:
+            from ..jobs import operations as jobs
+
             filename = secure_filename(form.file.data.filename or "") or "upload"
-            report = run(data, filename)
-            if report.ok:
-                flash(done_message + " " + _summary(report), "success")
-                if report.warnings:
-                    return render_template(template, form=form, report=report, done=True)
-                return redirect(url_for(done_endpoint))
-    failed = bool(form.errors) or (report is not None and not report.ok)
-    return render_template(template, form=form, report=report, done=False), 422 if failed else 200
+            tugas = jobs.start(kind, {"name": filename, **params}, current_user, upload=(filename, data))
+            return redirect(url_for("tugas.show", tugas_id=tugas.id)), 303
+    failed = bool(form.errors)
+    return render_template(template, form=form, report=None, done=False), 422 if failed else 200
 
 
 @bp.route("/impor", methods=["GET", "POST"])
 @admin_required
 def import_kamus():
     form = KamusImportForm()
-    return _upload(form, lambda data, name: operations.import_kamus(
-        current_tenant_id(), current_user, data, name),
-        "kamus/import.html", "kamus.index", _("Catalogue imported:"))
+    return _upload(form, "kamus_import", "kamus/import.html")
 
 
 @bp.route("/nomenklatur/impor", methods=["GET", "POST"])
 @admin_required
 def import_nomenklatur():
     form = NomenklaturImportForm()
-    return _upload(form, lambda data, name: operations.import_nomenklatur(
-        current_tenant_id(), current_user, data, name,
-        allow_missing_parents=form.allow_missing_parents.data),
-        "kamus/import_nomenklatur.html", "kamus.nomenklatur", _("Nomenklatur imported:"))
+    return _upload(form, "nomenklatur_import", "kamus/import_nomenklatur.html",
+                   allow_missing_parents=bool(form.allow_missing_parents.data))
 
 
 # ---- nomenklatur -------------------------------------------------------------------------

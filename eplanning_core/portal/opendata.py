@@ -7,7 +7,6 @@ the proposer's name is masked; coordinates are rounded to about 100 m.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from sqlalchemy import select
 
 from .. import workflow
 from ..accounts.models import PerangkatDaerah, User
+from ..exports.cells import csv_row, csv_writer
 from ..extensions import db
 from ..kamus.models import KamusUsulan
 from ..tenancy.context import tenant_config
@@ -186,24 +186,15 @@ def keputusan_rows(siklus, cycle: workflow.Cycle):
 
 # ---- the two formats ------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    """A spreadsheet would run a text cell starting like a formula: prefix it with '."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def csv_stream(columns, rows, batch: int = 500):
-    """UTF-8 CSV with a header row, written and sent a few hundred rows at a time."""
+    """UTF-8 CSV with a header row, written and sent a few hundred rows at a time; text
+    cells quoted and formula-safe for either separator (exports/cells.py)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv_writer(buffer)
     writer.writerow([c.name for c in columns])
     count = 0
     for row in rows:
-        writer.writerow(["" if v is None else _cell(v) for v in row])
+        writer.writerow(csv_row(row))
         count += 1
         if count % batch == 0:
             yield buffer.getvalue()

@@ -7,25 +7,26 @@ one primary-key read instead of the page's queries and its rendering. The key al
 language and the full path with its query string. Only a 200 is kept; 404s, redirects and
 downloads never are. The ETag names the same version, so a browser revalidating gets a 304.
 
-The head itself is read at most once a second per worker (``PUBLIC_PAGE_HEAD_MS``), so that a
-citizen's page costs no database work at all between two reads: a decision shows on every
-worker within that second (and at once on the worker that saved it: any commit there forgets
-the head read). The pages already tell browsers and proxies they may reuse them for minutes
+The head itself is read at most once a second per worker (``PUBLIC_PAGE_HEAD_MS``, timed on
+the app's clock by caching.Kept), so that a citizen's page costs no database work at all
+between two reads: a decision shows on every worker within that second (and at once on the
+worker that saved it: any commit there forgets the head read, a listener :func:`init_app`
+binds). The pages already tell browsers and proxies they may reuse them for minutes
 (views.MAX_AGE); this second is well inside that promise.
 """
 
 from __future__ import annotations
 
 import hashlib
-import time
 from functools import wraps
 
-from flask import current_app, has_app_context, make_response, request
+from flask import current_app, make_response, request
 from flask_babel import get_locale
 from sqlalchemy import event
-from sqlalchemy.orm import Session
 
-from ..audit.head import Kept, head_of
+from ..audit.head import head_of
+from ..caching import Kept
+from ..database_routing import on_primary, reading_from
 from ..tenancy.context import current_tenant_id
 
 #: Per worker: enough for every summary page and the busiest proposals of a few regions.
@@ -33,32 +34,35 @@ MAX_ENTRIES = 4000
 MAX_BYTES = 32 * 1024 * 1024
 KEPT = Kept("eplanning.portal.pages", max_entries=MAX_ENTRIES, max_bytes=MAX_BYTES,
             size=lambda page: len(page[0]))
+#: The heads read, per region: reused for PUBLIC_PAGE_HEAD_MS on the app's clock.
+HEADS = Kept("eplanning.portal.heads", max_entries=1000,
+             max_age=lambda: current_app.config.get("PUBLIC_PAGE_HEAD_MS", 1000) / 1000)
 
 
-HEADS = "eplanning.portal.heads"
+def init_app(app) -> None:
+    """Any commit of this worker forgets the heads read, so its own change shows at once."""
+    from ..extensions import db
+
+    if not event.contains(db.session, "after_commit", forget_heads):
+        event.listen(db.session, "after_commit", forget_heads)
 
 
 def current_head(tenant_id: int) -> tuple[int, str]:
-    """The region's history head, read again once PUBLIC_PAGE_HEAD_MS have passed."""
-    reuse = current_app.config.get("PUBLIC_PAGE_HEAD_MS", 1000) / 1000
-    heads = current_app.extensions.setdefault(HEADS, {})
-    seen = heads.get(tenant_id)
-    now = time.monotonic()
-    if seen is not None and now - seen[0] < reuse:
-        return seen[1]
-    head = head_of(tenant_id)
-    heads[tenant_id] = (now, head)
+    """The region's history head, read again once PUBLIC_PAGE_HEAD_MS have passed; kept apart
+    per database read (primary or replica), so a page is never keyed by a head newer than the
+    data it was read from (database_routing.py)."""
+    where = (reading_from(), tenant_id)
+    head = HEADS.get(where)
+    if head is None:
+        head = head_of(tenant_id)
+        HEADS.put(where, head)
     return head
 
 
 def forget_heads(_session=None) -> None:
     """After any commit of this worker: its own changes show on its next public page (also
     called by tests to read the head afresh)."""
-    if has_app_context():
-        current_app.extensions.pop(HEADS, None)
-
-
-event.listen(Session, "after_commit", forget_heads)
+    HEADS.clear()
 
 
 def _etag(key) -> str:
@@ -76,7 +80,8 @@ def cached(view=None, *, before=None):
     @wraps(view)
     def wrapper(*args, **kwargs):
         if before is not None:
-            before()
+            with on_primary():  # it may write: read what it writes on from the primary
+                before()
         if not current_app.config.get("PUBLIC_PAGE_CACHE", True):
             return view(*args, **kwargs)
         tenant_id = current_tenant_id()

@@ -11,10 +11,12 @@ from sqlalchemy import select
 
 from ..accounts.models import PerangkatDaerah
 from ..audit import checkpoints as audit_checkpoints
+from ..database_routing import reads_replica
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..paging import page_of
-from ..siklus.bridge import cycle_for
+from ..redirects import safe_next
+from ..usulan.engine_adapter import cycle_for
 from ..siklus.current import all_cycles, current_cycle
 from ..siklus.models import Siklus
 from ..tenancy.context import current_tenant_id, tenant_config
@@ -55,10 +57,11 @@ def not_found(message: str | None = None):
 
 
 def _checkpoint_today() -> None:
-    audit_checkpoints.ensure_today(current_tenant_id())  # the day's first visit, if cron has not
+    audit_checkpoints.ensure_fresh(current_tenant_id())  # rolled forward when over an hour old, if cron has not
 
 
 @bp.get("/")
+@reads_replica
 @public
 @cached(before=_checkpoint_today)
 def start():
@@ -74,13 +77,11 @@ def language(lang: str):
     """A link, not a form: public pages carry no session token. Only a preference changes."""
     if lang in LANGUAGES:
         session["lang"] = lang
-    target = request.args.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("portal.start")
-    return redirect(target)
+    return redirect(safe_next(request.args.get("next"), "portal.start"))
 
 
 @bp.get("/lacak")
+@reads_replica
 @public
 @cached
 def track():
@@ -101,6 +102,7 @@ def track():
 
 
 @bp.get("/usulan")
+@reads_replica
 @public
 @cached
 def browse():
@@ -120,6 +122,7 @@ def browse():
 
 
 @bp.get("/wilayah/<kode>")
+@reads_replica
 @public
 @cached
 def unit(kode: str):
@@ -139,6 +142,7 @@ def unit(kode: str):
 
 
 @bp.get("/pd/<kode>")
+@reads_replica
 @public
 @cached
 def agency(kode: str):
@@ -158,6 +162,7 @@ def agency(kode: str):
 # ---- open data -------------------------------------------------------------------------------
 
 @bp.get("/data")
+@reads_replica
 @public
 @cached
 def data():
@@ -168,6 +173,7 @@ def data():
 
 
 @bp.get("/data/<int:tahun>/<dataset>.<fmt>")
+@reads_replica
 def download(tahun: int, dataset: str, fmt: str):
     if dataset not in opendata.DATASETS or fmt not in ("csv", "json"):
         return not_found()
@@ -203,9 +209,10 @@ CHECKPOINTS_SHOWN = 90
 @bp.get("/jejak-audit")
 @public
 def audit_trail():
-    audit_checkpoints.ensure_today(current_tenant_id())
+    audit_checkpoints.ensure_fresh(current_tenant_id())
     shown = audit_checkpoints.published(current_tenant_id(), limit=CHECKPOINTS_SHOWN + 1)
     return render_template("portal/audit.html", checkpoints=shown[:CHECKPOINTS_SHOWN],
+                           head=audit_checkpoints.head_record(current_tenant_id()),
                            more=len(shown) > CHECKPOINTS_SHOWN, **_context(current_cycle()))
 
 
@@ -214,7 +221,7 @@ def checkpoint_download(fmt: str):
     """Every checkpoint of the region, oldest first: the file anyone keeps (see audit.html)."""
     if fmt not in ("csv", "json"):
         return not_found()
-    audit_checkpoints.ensure_today(current_tenant_id())
+    audit_checkpoints.ensure_fresh(current_tenant_id())
     config = tenant_config()
     columns = opendata.CHECKPOINT_COLUMNS
     rows = audit_checkpoints.as_rows(audit_checkpoints.published(current_tenant_id()))
@@ -225,7 +232,9 @@ def checkpoint_download(fmt: str):
         body = json.dumps({"dataset": "audit_checkpoint", "region": config.name, "region_code": config.code,
                            "tenant": config.slug, "hash": "sha256", "licence": opendata.LICENCE,
                            "licence_url": opendata.LICENCE_URL, "columns": names,
-                           "data": [dict(zip(names, row)) for row in rows]}, ensure_ascii=False, indent=1)
+                           "data": [dict(zip(names, row)) for row in rows],
+                           "head": audit_checkpoints.head_record(current_tenant_id())},
+                          ensure_ascii=False, indent=1)
         mimetype = "application/json"
     return _open_data_file(Response(body, mimetype=mimetype), f"{config.tracking_prefix.lower()}-jejak-audit.{fmt}")
 

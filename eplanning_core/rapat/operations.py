@@ -9,26 +9,31 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import workflow
 from ..accounts.models import Role, User
 from ..audit.operations import record
+from ..conflicts import claim_version
 from ..extensions import db
-from ..siklus.bridge import cycle_for, now_utc
+from ..usulan.engine_adapter import cycle_for, now_utc
 from ..siklus.models import Siklus
 from ..tenancy.context import tenant_config
 from ..usulan.messages import refusal_message, status_name
-from ..usulan.models import Keputusan, Lampiran, Pengiriman, Rapat, Usulan
+from ..usulan.models import Keputusan, Lampiran, Pengiriman, Usulan
+from .messages import missing_sentences
+from .models import Rapat
 from ..usulan.operations import holder_clause
 from ..wilayah.models import Wilayah
+from ..workflow.kinds import KINDS
 from ..workflow.windows import effective_close, window_refusal
 
 #: Stage kinds that are a unit's meeting (the others are agencies, the council, Bappeda).
-MEETING_KINDS = ("rembuk_warga", "musrenbang_desa", "musrenbang_kecamatan")
+MEETING_KINDS = tuple(key for key, kind in KINDS.items() if kind.needs_meeting)
 #: Delegates to the next forum: (required count when any are given, most allowed).
-DELEGATES = {"musrenbang_desa": (3, 3), "musrenbang_kecamatan": (1, 5)}
+DELEGATES = {key: kind.meeting.delegates for key, kind in KINDS.items()
+             if kind.needs_meeting and kind.meeting.delegates}
 #: Files of a meeting and the types each accepts.
 FILE_KINDS = {"berita_acara": ("image", "pdf"), "absensi": ("image", "pdf"), "foto": ("image",)}
 MAX_FILES_PER_KIND = 50
@@ -53,20 +58,20 @@ class Result:
 
 def meeting_stages(cycle: workflow.Cycle) -> list[workflow.StageDef]:
     """The stages of a cycle that are a unit's meeting, in cycle order."""
-    return [s for s in cycle.stages if s.kind in MEETING_KINDS and isinstance(s.level, int)]
+    return [s for s in cycle.stages if s.spec.needs_meeting and s.level.is_unit]
 
 
 def stage_for_level(cycle: workflow.Cycle, tingkat: int) -> workflow.StageDef | None:
     """The meeting of units of one level (None: the region holds none at that level)."""
-    return next((s for s in meeting_stages(cycle) if s.level == tingkat), None)
+    return next((s for s in meeting_stages(cycle) if s.level.depth == tingkat), None)
 
 
 def meeting_stage(cycle: workflow.Cycle, stage_key: str, unit: Wilayah | None = None):
     """The stage ``stage_key`` if it is a meeting (of ``unit``'s level, when given), else None."""
     stage = cycle.stage(stage_key)
-    if stage is None or stage.kind not in MEETING_KINDS or not isinstance(stage.level, int):
+    if stage is None or not stage.spec.needs_meeting or not stage.level.is_unit:
         return None
-    if unit is not None and stage.level != unit.tingkat:
+    if unit is not None and stage.level.depth != unit.tingkat:
         return None
     return stage
 
@@ -246,14 +251,11 @@ def save(siklus: Siklus, stage_key: str, unit: Wilayah, user: User, expected_ver
                if _empty_as_none(getattr(rapat, k)) != _empty_as_none(v)}
     if not changes:
         return Result(True, rapat)
-    # Compare-and-set on the version: a save in between updates no row.
-    updated = db.session.execute(
-        update(Rapat).where(Rapat.id == rapat.id, Rapat.version == rapat.version)
-        .values(version=rapat.version + 1, **{k: data[k] for k in changes})
-        .execution_options(synchronize_session=False))
-    if updated.rowcount != 1:
+    if not claim_version(rapat, rapat.version):  # a save in between moved the version on
         db.session.rollback()
         return _stale()
+    for name in changes:
+        setattr(rapat, name, data[name])
     record(tenant_id=siklus.tenant_id, actor=user, action="rapat.ubah", obj=rapat, changes=changes)
     db.session.commit()
     db.session.refresh(rapat)
@@ -382,38 +384,47 @@ def operator_of(unit: Wilayah) -> User | None:
 
 # ---- what sending needs ------------------------------------------------------------------------
 
-def send_blockers(siklus: Siklus, stage_key: str, holder) -> list[str]:
-    """What the unit's meeting still lacks before ``holder`` may send from ``stage_key``.
+def meeting_missing(siklus: Siklus, stage_key: str, holder) -> list[str] | None:
+    """What ``holder``'s meeting at ``stage_key`` still lacks of what the stage's kind requires
+    (``StageKind.meeting``): ``meeting`` (not recorded: place and start), ``start`` (recorded
+    to start later), ``delegates`` (not the number required), ``berita_acara`` (no signed one
+    uploaded). None when the stage is no unit meeting or ``holder`` no unit of its level.
 
-    Empty when nothing is missing or the stage is no unit meeting. Rembuk Warga needs the
-    meeting recorded (its berita acara is made after sending, as Medan's SOP has it); a
-    village Musrenbang also its three delegates and the signed berita acara; a kecamatan
-    Musrenbang the signed berita acara.
+    The send operation hands this to the engine, which refuses with ``meeting_incomplete``.
     """
     cycle = cycle_for(siklus)
     stage = meeting_stage(cycle, stage_key)
     if stage is None or holder is None:
-        return []
+        return None
+    rule = stage.spec.meeting
     unit = db.session.scalar(select(Wilayah).where(Wilayah.tenant_id == siklus.tenant_id,
                                                    Wilayah.kode == str(holder)))
-    if unit is None or unit.tingkat != stage.level:
-        return []
+    if unit is None or unit.tingkat != stage.level.depth:
+        return None
     rapat = get_rapat(siklus, stage_key, unit)
-    where = _("%(stage)s of %(unit)s", stage=stage.name, unit=unit.nama)
     if rapat is None or not rapat.tempat or rapat.mulai is None:
-        return [_("Record the meeting (%(meeting)s) first: its place and start time, on the Meeting page.",
-                  meeting=where)]
+        return ["meeting"]
     missing = []
-    now = now_utc().astimezone(timezone.utc).replace(tzinfo=None)
-    if rapat.mulai > now:
-        missing.append(_("The meeting (%(meeting)s) is recorded to start later: record its real start time.",
-                         meeting=where))
-    if stage.kind == "musrenbang_desa" and len(rapat.delegasi or []) != DELEGATES["musrenbang_desa"][0]:
-        missing.append(_("Name the %(n)s delegates of %(meeting)s to the kecamatan forum.",
-                         n=DELEGATES["musrenbang_desa"][0], meeting=where))
-    if stage.kind in ("musrenbang_desa", "musrenbang_kecamatan") and not count_files(rapat, "berita_acara"):
-        missing.append(_("Upload the signed berita acara of %(meeting)s on the Meeting page.", meeting=where))
+    if rapat.mulai > now_utc().astimezone(timezone.utc).replace(tzinfo=None):
+        missing.append("start")
+    if rule.delegates_to_send and len(rapat.delegasi or []) != rule.delegates[0]:
+        missing.append("delegates")
+    if rule.berita_acara and not count_files(rapat, "berita_acara"):
+        missing.append("berita_acara")
     return missing
+
+
+def send_blockers(siklus: Siklus, stage_key: str, holder) -> list[str]:
+    """What the unit's meeting still lacks before ``holder`` may send from ``stage_key``, as
+    sentences for the meeting's page (empty when nothing is missing or no meeting applies)."""
+    missing = meeting_missing(siklus, stage_key, holder)
+    if not missing:
+        return []
+    stage = cycle_for(siklus).stage(stage_key)
+    unit = db.session.scalar(select(Wilayah).where(Wilayah.tenant_id == siklus.tenant_id,
+                                                   Wilayah.kode == str(holder)))
+    rule = stage.spec.meeting
+    return missing_sentences(missing, stage.name, unit.nama, rule.delegates[0] if rule.delegates else 0)
 
 
 # ---- progress and the list ---------------------------------------------------------------------
@@ -423,7 +434,7 @@ def progress(siklus: Siklus, cycle: workflow.Cycle, clause) -> list[dict]:
     berita acara, and sent; in one grouped query over the units ``clause`` allows."""
     stages = {}
     for stage in meeting_stages(cycle):
-        stages.setdefault(stage.level, stage)
+        stages.setdefault(stage.level.depth, stage)
     if not stages:
         return []
     key = case({level: s.key for level, s in stages.items()}, value=Wilayah.tingkat)
@@ -462,7 +473,7 @@ def meetings_select(siklus: Siklus, stage: workflow.StageDef, clause, *columns, 
              .outerjoin(Pengiriman, and_(Pengiriman.tenant_id == siklus.tenant_id,
                                          Pengiriman.siklus_id == siklus.id, Pengiriman.tahapan == stage.key,
                                          Pengiriman.holder == Wilayah.kode))
-             .where(Wilayah.tenant_id == siklus.tenant_id, Wilayah.tingkat == stage.level, clause))
+             .where(Wilayah.tenant_id == siklus.tenant_id, Wilayah.tingkat == stage.level.depth, clause))
     prefix = (prefix or "").strip()[:40]
     if prefix:
         query = query.where((Wilayah.kode == prefix) | Wilayah.kode.startswith(prefix + ".", autoescape=True))

@@ -16,11 +16,12 @@ from ..exports.excel import Column, local_naive, region_timezone, xlsx_response
 from ..exports.pdf import pdf_response
 from ..extensions import db
 from ..paging import page_of
-from ..siklus.bridge import cycle_for, local_now
+from ..usulan.engine_adapter import cycle_for, local_now
 from ..siklus.current import all_cycles, current_cycle
 from ..siklus.models import Siklus
 from ..tenancy.context import tenant_config, tenant_select
-from ..usulan.models import Lampiran, Pengiriman, Rapat
+from ..usulan.models import Lampiran, Pengiriman
+from .models import Rapat
 from ..usulan.operations import already_sent
 from ..wilayah.models import Wilayah
 from . import documents
@@ -121,7 +122,7 @@ def _list_page(siklus, cycle):
         "rapat/list.html", siklus=siklus, cycles=all_cycles(), stage=stage, stages=stages,
         pagination=pagination, rapats=rapats, sent=sent,
         files=ops.file_counts([r.id for r in rapats.values()]),
-        progress=ops.progress(siklus, cycle, clause), level=tenant_config().level_name(stage.level))
+        progress=ops.progress(siklus, cycle, clause), level=tenant_config().level_name(stage.level.depth))
 
 
 def _export(siklus, stage, clause, filters):
@@ -137,7 +138,7 @@ def _export(siklus, stage, clause, filters):
              .order_by(Wilayah.kode).limit(EXPORT_LIMIT))
     rows = ((r[0], r[1], r[2] or "", r[3] or "", r[4], r[5], "; ".join(r[6] or []), r[7] or 0, r[8] or 0, r[9])
             for r in db.session.execute(query))
-    level = tenant_config().level_name(stage.level)
+    level = tenant_config().level_name(stage.level.depth)
     columns = [Column(_("Unit code"), width=18), Column(level, width=24), Column(_("Place"), width=30),
                Column(_("Address"), width=30), Column(_("Start"), "datetime"),
                Column(_("Number present"), "int"), Column(_("Delegates"), width=40),

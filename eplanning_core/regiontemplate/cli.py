@@ -16,9 +16,6 @@ import click
 from .. import __version__
 from . import TemplateNotFound, template_dir
 
-#: The template's level sets; any other "A/B/C" is passed as its custom levels.
-LEVEL_SETS = ("Kecamatan/Kelurahan/Lingkungan", "Kecamatan/Desa/Dusun", "Kecamatan/Nagari/Jorong",
-              "Kecamatan/Nagari/Korong")
 PRESETS = ("lengkap", "tanpa-rembuk-warga", "ringkas")
 
 # The hook prints its own refusal; cookiecutter's traceback log of it would only add noise.
@@ -29,7 +26,7 @@ ANSWERS = {
     "region_code": "region_code", "wilayah_csv": "wilayah_csv", "region_name": "region_name",
     "kind": "region_kind", "province": "province", "slug": "tenant_slug",
     "project_slug": "project_slug", "tracking_prefix": "tracking_prefix",
-    "stage_preset": "stage_preset", "primary_color": "primary_color",
+    "levels": "levels", "stage_preset": "stage_preset", "primary_color": "primary_color",
     "secondary_color": "secondary_color", "logo": "logo", "language": "default_language",
     "core_version": "core_version", "timezone": "timezone",
 }
@@ -38,29 +35,26 @@ ANSWERS = {
 def answers_from_options(options: dict) -> dict[str, str]:
     """cookiecutter's extra_context from the options given (None = not given: ask/derive)."""
     context = {ANSWERS[k]: str(v) for k, v in options.items() if k in ANSWERS and v is not None}
-    levels = options.get("levels")
-    if levels is not None:
-        if levels in LEVEL_SETS:
-            context["levels"] = levels
-        else:
-            context.update(levels="lainnya", custom_levels=levels)
     context.setdefault("core_version", __version__)
     return context
 
 
 @click.command("new-region", help="Bake a region's own project (cookiecutter-region): tenant.toml, "
                "branding, units, template overrides, tests, Makefile, README.")
-@click.option("--region-code", help="Kemendagri kabupaten/kota code, e.g. 12.71.")
+@click.option("--region-code", help="Kemendagri kabupaten/kota code, e.g. 12.71: name, kind, province, "
+                                    "time zone and levels follow from it (the core's national list).")
 @click.option("--wilayah-csv", type=click.Path(dir_okay=False, path_type=Path),
               help="Kemendagri list (kode,nama,tingkat): fills in and checks the name; its rows "
                    "of the region become tenants/<slug>/wilayah.csv.")
-@click.option("--region-name", help="e.g. 'Kota Medan' (default: from --wilayah-csv).")
+@click.option("--region-name", help="e.g. 'Kota Medan' (default: from the code).")
 @click.option("--kind", help="kabupaten or kota (default: from the name or the code).")
 @click.option("--province", help="Province (default: from the code).")
 @click.option("--slug", help="Region folder name under tenants/ (default: from the name).")
 @click.option("--project-slug", help="Project folder name (default: eplanning-<slug>).")
 @click.option("--tracking-prefix", help="2-5 capital letters of the public tracking codes.")
-@click.option("--levels", help="Three level names, e.g. Kecamatan/Nagari/Jorong (any 'A/B/C').")
+@click.option("--levels", help="Three level names, top to bottom, e.g. Kecamatan/Kelurahan/RW (any "
+                               "'A/B/C'; default: kota Kelurahan/Lingkungan, kabupaten Desa/Dusun, "
+                               "Sumatera Barat's kabupaten Nagari/Jorong).")
 @click.option("--stage-preset", type=click.Choice(PRESETS),
               help="lengkap (full set), tanpa-rembuk-warga (from the village), ringkas (no Pokir).")
 @click.option("--primary-color", help="#rrggbb")

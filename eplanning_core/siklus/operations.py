@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from .. import workflow
 from ..audit.operations import record
@@ -17,7 +18,7 @@ from ..conflicts import claim_version
 from ..extensions import db
 from ..tenancy.context import tenant_config
 from ..tenancy.stages import stage_config_for_year
-from .bridge import actor_for, cycle_for, now_utc
+from ..usulan.engine_adapter import actor_for, cycle_for, now_utc
 from .models import Pagu, Perpanjangan, Siklus, Tahapan
 
 
@@ -104,8 +105,19 @@ def extend(siklus: Siklus, tahapan: Tahapan, user, *, ditutup_baru: datetime, al
     return Result(True, row)
 
 
-def set_limits(siklus: Siklus, tahapan_kunci: str, actor, rows: list[dict]) -> Result:
-    """Upsert ceilings/quotas: rows of {wilayah_id | perangkat_daerah_id, jumlah, kuota}."""
+#: errors key of a save refused because another save changed the ceilings first
+STALE = "stale"
+
+
+def set_limits(siklus: Siklus, tahapan_kunci: str, actor, rows: list[dict],
+               seen: dict[int, int] | None = None) -> Result:
+    """Upsert ceilings/quotas: rows of {wilayah_id | perangkat_daerah_id, jumlah, kuota}.
+
+    ``seen`` (the form's): {pagu id: version} of the ceilings the editor was shown. Each
+    changed ceiling is then claimed in the database (UPDATE ... WHERE version = seen) and a
+    new one inserted under the unique key, so of two saves at the same instant the second
+    is refused (errors {"stale": ...}) instead of overwriting the first; nothing is saved.
+    """
     existing = {(p.wilayah_id, p.perangkat_daerah_id): p for p in db.session.scalars(
         select(Pagu).where(Pagu.siklus_id == siklus.id, Pagu.tahapan_kunci == tahapan_kunci))}
     changes = {}
@@ -114,6 +126,7 @@ def set_limits(siklus: Siklus, tahapan_kunci: str, actor, rows: list[dict]) -> R
         jumlah, kuota = item.get("jumlah"), item.get("kuota")
         for name, value in (("jumlah", jumlah), ("kuota", kuota)):
             if value is not None and (type(value) is not int or value < 0):
+                db.session.rollback()
                 return Result(False, errors={name: "not_whole"})
         row = existing.get(key)
         if row is None:
@@ -123,13 +136,21 @@ def set_limits(siklus: Siklus, tahapan_kunci: str, actor, rows: list[dict]) -> R
                        wilayah_id=key[0], perangkat_daerah_id=key[1], jumlah=jumlah, kuota=kuota)
             db.session.add(row)
             changes[f"{key}"] = [None, [jumlah, kuota]]
-        elif (row.jumlah, row.kuota) != (jumlah, kuota):
+        elif (row.jumlah, row.kuota) != (jumlah, kuota) or (seen is not None and row.id not in seen):
+            if seen is not None and not claim_version(row, seen.get(row.id)):
+                db.session.rollback()  # changed, or added, since the form was opened
+                return Result(False, errors={STALE: "stale"})
             changes[f"{key}"] = [[row.jumlah, row.kuota], [jumlah, kuota]]
             row.jumlah, row.kuota = jumlah, kuota
-            row.version += 1
+            if seen is None:
+                row.version += 1
     if changes:
-        siklus.version += 1
-        record(tenant_id=siklus.tenant_id, actor=actor, action="pagu.atur", obj=siklus,
-               changes={"tahapan": [None, tahapan_kunci], **changes})
-        db.session.commit()
+        try:
+            siklus.version += 1
+            record(tenant_id=siklus.tenant_id, actor=actor, action="pagu.atur", obj=siklus,
+                   changes={"tahapan": [None, tahapan_kunci], **changes})
+            db.session.commit()
+        except IntegrityError:  # a ceiling of the same unit inserted by a concurrent save
+            db.session.rollback()
+            return Result(False, errors={STALE: "stale"})
     return Result(True, siklus)

@@ -2,8 +2,9 @@
 one transaction, setting (penetapan) the plan, and recording the budget outcome.
 
 Everything here works on thousands of proposals with a fixed number of queries: the engine's
-states come from one query of STATE_COLUMNS, writes are bulk UPDATEs and INSERTs. The engine
-decides every item; nothing here re-implements one of its rules.
+states come from one query of STATE_COLUMNS, and the one writer of a proposal's state
+(:mod:`eplanning_core.usulan.transitions`) writes them in bulk. The engine decides every
+item; nothing here re-implements one of its rules.
 """
 
 from __future__ import annotations
@@ -11,22 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timezone
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import workflow
 from ..audit.operations import record
-from ..bulkwrite import update_rows
+from ..conflicts import claim_version
 from ..extensions import db
+from ..usulan import transitions
+from ..usulan.engine_adapter import STATE_COLUMNS, actor_for, cycle_for, now_utc, state_of
 from ..usulan.models import Keputusan, Pengiriman, Usulan
-from ..usulan.operations import record_many
-from ..workflow.kinds import AGENCY_LEVELS
+from ..usulan.operations import meeting_missing
 from ..workflow.units import ancestor
-from .bridge import STATE_COLUMNS, actor_for, cycle_for, now_utc, state_of
 from .models import Siklus
 
 RKPD_KIND, PENETAPAN_KIND, ANGGARAN_KIND = "musrenbang_rkpd", "penetapan_rkpd", "penganggaran"
-CHUNK = 2000
 #: The rupiah a proposal claims: the agency's pagu once mapped, else its total (as the engine).
 AMOUNT = func.coalesce(Usulan.pagu, Usulan.total)
 
@@ -50,10 +50,6 @@ def cycle_items(siklus: Siklus):
     return select(Usulan).where(Usulan.tenant_id == siklus.tenant_id, Usulan.siklus_id == siklus.id)
 
 
-def _chunks(ids: list) -> list[list]:
-    return [ids[i:i + CHUNK] for i in range(0, len(ids), CHUNK)]
-
-
 # ---- ceilings: what each holder uses ---------------------------------------------------------
 
 def used_by_holder(siklus: Siklus, cycle: workflow.Cycle, stage_key: str) -> dict[str, tuple[int, int]]:
@@ -62,9 +58,9 @@ def used_by_holder(siklus: Siklus, cycle: workflow.Cycle, stage_key: str) -> dic
     where = (Usulan.tenant_id == siklus.tenant_id, Usulan.siklus_id == siklus.id,
              Usulan.tahapan == stage_key, Usulan.status.in_(stage.spec.forwards),
              Usulan.tertutup.is_(False))
-    if isinstance(stage.level, int):
+    if stage.level.is_unit:
         column = Usulan.lokasi_kode
-    elif stage.level in AGENCY_LEVELS:
+    elif stage.level.is_agency:
         column = Usulan.perangkat_daerah_id
     else:
         column = Usulan.dprd_user_id
@@ -74,9 +70,9 @@ def used_by_holder(siklus: Siklus, cycle: workflow.Cycle, stage_key: str) -> dic
     for key, count, amount in rows:
         if key is None:
             continue
-        if isinstance(stage.level, int):
+        if stage.level.is_unit:
             try:
-                key = ancestor(key, stage.level)
+                key = ancestor(key, stage.level.depth)
             except ValueError:
                 continue
             if key is None:
@@ -167,6 +163,7 @@ class SendAll:
     stale: bool = False      # someone moved the proposals meanwhile: nothing written
     empty: bool = False      # nothing to send
     locked: bool = False     # the RKPD is already set
+    versions: dict = field(default_factory=dict, repr=False)  # id -> version the engine decided on
 
     @property
     def count(self) -> int:
@@ -190,22 +187,24 @@ def plan_send_all(siklus: Siklus, stage_key: str, user, holders=None) -> SendAll
         Usulan.tahapan == stage_key).order_by(Usulan.id)).all()
     groups: dict[str, list] = {}
     values: dict[str, object] = {}
+    result = SendAll(False)
     for row in rows:
         state = state_of(row)
         holder = cycle.holder_of(state, stage)
         groups.setdefault(str(holder), []).append(state)
         values[str(holder)] = holder
+        result.versions[row.id] = row.version
     sent = set(sent_by_holder(siklus, stage_key))
     if holders is None:
         wanted = sorted(k for k, items in groups.items() if any(not i.closed for i in items))
     else:
         wanted = [str(h) for h in holders]
-    result = SendAll(False)
     for key in wanted:
         holder = values.get(key, int(key) if key.isdigit() else key)
-        try:
+        try:  # a unit's batch needs its meeting on record, as one send does
             batch = workflow.send(cycle, stage_key, holder, groups.get(key, []), actor, now,
-                                  already_sent=key in sent)
+                                  already_sent=key in sent,
+                                  meeting_missing=meeting_missing(siklus, cycle, stage_key, holder))
         except workflow.Refused as refused:
             result.refusals.append((holder, refused.refusal))
             continue
@@ -214,34 +213,6 @@ def plan_send_all(siklus: Siklus, stage_key: str, user, holders=None) -> SendAll
     result.empty = not result.batches and not result.refusals
     result.ok = not result.refusals and not result.empty
     return result
-
-
-def _write_batches(siklus: Siklus, batches: list, user) -> bool:
-    """Bulk-write the batches (not committed); False when a proposal moved meanwhile."""
-    for batch in batches:
-        forwarded = [t.proposal_id for t in batch.forwarded]
-        kept = [t.proposal_id for t in batch.kept]
-        for ids, values in ((forwarded, {"tahapan": batch.to_stage, "status": "belum_dibahas",
-                                         "terkunci": True, "alasan": None}),
-                            (kept, {"tertutup": True})):
-            for chunk in _chunks(ids):
-                result = db.session.execute(
-                    update(Usulan).where(Usulan.id.in_(chunk), Usulan.tahapan == batch.stage_key,
-                                         Usulan.tertutup.is_(False))
-                    .values(version=Usulan.version + 1, **values)
-                    .execution_options(synchronize_session=False))
-                if result.rowcount != len(chunk):
-                    return False
-        record_many(siklus.tenant_id, user, (
-            (t.event.proposal_id, t.event.stage_key, t.event.type,
-             {"tahapan": [t.event.from_stage, t.event.to_stage],
-              "status": [t.event.from_status, t.event.to_status]})
-            for t in batch.forwarded + batch.kept))
-        db.session.add(Pengiriman(tenant_id=siklus.tenant_id, siklus_id=siklus.id,
-                                  tahapan=batch.stage_key, ke_tahapan=batch.to_stage,
-                                  holder=str(batch.holder), jumlah_usulan=len(forwarded),
-                                  jumlah_tertahan=len(kept), total=batch.total, user_id=user.id))
-    return True
 
 
 def _commit() -> bool:
@@ -264,7 +235,7 @@ def send_all(siklus: Siklus, stage_key: str, user, holders=None) -> SendAll:
     plan = plan_send_all(siklus, stage_key, user, holders)
     if not plan.ok:
         return plan
-    if not _write_batches(siklus, plan.batches, user):
+    if not transitions.send_batches(siklus, user, plan.batches, plan.versions):
         db.session.rollback()
         return SendAll(False, stale=True)
     record(tenant_id=siklus.tenant_id, actor=user, action="siklus.kirim", obj=siklus,
@@ -290,12 +261,14 @@ def tetapkan(siklus: Siklus, user) -> SendAll:
     plan = plan_send_all(siklus, stage.key, user)
     if not plan.ok:
         return plan
-    if not _write_batches(siklus, plan.batches, user):
+    if not transitions.send_batches(siklus, user, plan.batches, plan.versions):
+        db.session.rollback()
+        return SendAll(False, stale=True)
+    if not claim_version(siklus, siklus.version):  # the cycle changed meanwhile (e.g. its schedule)
         db.session.rollback()
         return SendAll(False, stale=True)
     moment = now_utc().astimezone(timezone.utc).replace(tzinfo=None)
     siklus.status, siklus.rkpd_ditetapkan_at = "rkpd_ditetapkan", moment
-    siklus.version += 1
     record(tenant_id=siklus.tenant_id, actor=user, action="siklus.tetapkan", obj=siklus,
            changes={"status": ["berjalan", "rkpd_ditetapkan"],
                     "rkpd_ditetapkan_at": [None, moment.isoformat(sep=" ", timespec="seconds")],
@@ -303,6 +276,9 @@ def tetapkan(siklus: Siklus, user) -> SendAll:
                     "usulan": [None, plan.count], "total": [None, plan.total]})
     if not _commit():
         return SendAll(False, stale=True)
+    from ..audit.checkpoints import after_milestone
+
+    after_milestone(siklus.tenant_id)  # the penetapan's history in a published checkpoint at once
     return plan
 
 
@@ -323,48 +299,20 @@ def record_budget(siklus: Siklus, user, rows: list[dict]) -> BudgetResult:
     ``rows``: {"id", "version" (as the page showed it), "action": "didanai" | "tidak_didanai",
     "amount": int | None}. Each is decided by the engine and version-checked.
     """
-    cycle, actor, now = cycle_for(siklus), actor_for(user), now_utc()
-    stage = stage_of_kind(cycle, ANGGARAN_KIND)
-    ids = [r["id"] for r in rows]
-    found = {}
-    for chunk in _chunks(ids):
-        for row in db.session.execute(select(*STATE_COLUMNS, Usulan.version.label("v")).where(
-                Usulan.tenant_id == siklus.tenant_id, Usulan.siklus_id == siklus.id,
-                Usulan.id.in_(chunk)).with_for_update()):
-            found[row.id] = row
-    result = BudgetResult(False)
-    transitions = []
-    for item in rows:
-        row = found.get(item["id"])
-        if row is None or stage is None:
-            result.errors[item["id"]] = "missing"
-            continue
-        if str(row.v) != str(item["version"]):
-            result.errors[item["id"]] = "stale"
-            continue
-        inputs = {"amount": item.get("amount")} if item["action"] == "didanai" else {}
-        try:
-            transitions.append((row, workflow.apply(cycle, state_of(row), actor, item["action"], now,
-                                                    stage=stage.key, **inputs)))
-        except workflow.Refused as refused:
-            result.errors[item["id"]] = refused.refusal
-    if result.errors or not transitions:
+    stage = stage_of_kind(cycle_for(siklus), ANGGARAN_KIND)
+    if stage is None:
+        return BudgetResult(False, errors={r["id"]: "missing" for r in rows})
+    steps = [transitions.Step(r["id"], r["action"], r["version"],
+                              inputs={"amount": r.get("amount")} if r["action"] == "didanai" else {})
+             for r in rows]
+    written = transitions.decide(siklus, user, stage.key, steps, all_or_nothing=True, commit=False)
+    if not written.ok or not written.changed:
         db.session.rollback()
-        return result
-    table = Usulan.__table__
-    params = [{"id": row.id, "version": row.v, "status": t.changes["status"],
-               "anggaran_jumlah": t.changes.get("funded_amount")} for row, t in transitions]
-    updated = update_rows(table, ("id", "version"), params,
-                          also={"alasan": None, "version": table.c.version + 1})
-    if updated != len(params):
-        db.session.rollback()
-        return BudgetResult(False, errors={row.id: "stale" for row, _ in transitions})
-    record_many(siklus.tenant_id, user, (
-        (row.id, stage.key, t.event.type,
-         {"status": [row.status, t.changes["status"]],
-          "anggaran_jumlah": [row.anggaran_jumlah, t.changes.get("funded_amount")]})
-        for row, t in transitions))
-    for _row, transition in transitions:
+        if written.stale:
+            return BudgetResult(False, errors={r["id"]: "stale" for r in rows})
+        return BudgetResult(False, errors={r.usulan_id: r.refusal or r.rule for r in written.refused})
+    result = BudgetResult(True)
+    for transition in written.transitions.values():
         if transition.event.type == "didanai":
             result.funded += 1
         else:
@@ -373,7 +321,6 @@ def record_budget(siklus: Siklus, user, rows: list[dict]) -> BudgetResult:
            changes={"didanai": [None, result.funded], "tidak_didanai": [None, result.not_funded]})
     db.session.commit()
     db.session.expire_all()
-    result.ok = True
     return result
 
 

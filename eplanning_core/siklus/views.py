@@ -32,13 +32,12 @@ from ..tenancy.context import current_tenant_id, tenant_config, tenant_get, tena
 from ..tenancy.stages import stage_config_for_year
 from ..usulan.messages import STATUS_NAMES, action_name, status_name
 from ..usulan.models import Usulan
-from ..usulan.views import SUMBER_NAMES, explain
+from ..usulan.explain import SUMBER_NAMES, explain
 from ..wilayah.models import Wilayah
-from ..workflow.kinds import AGENCY_LEVELS
 from ..workflow.windows import effective_close
 from . import operations as ops
 from . import rkpd as plan
-from .bridge import cycle_for, local_now
+from ..usulan.engine_adapter import cycle_for, local_now
 from .current import all_cycles
 from .forms import (ConfirmForm, ExtendForm, OpenCycleForm, RescheduleForm, closing_text,
                     opening_text, parse_local)
@@ -96,33 +95,26 @@ def closes_label(value) -> str:
     return _("until %(moment)s", moment=_moment(value))
 
 
-def level_label(level) -> str:
-    if isinstance(level, int):
-        return tenant_config().level_name(level)
-    return {"pd": _("Perangkat Daerah"), "dprd": _("DPRD member"), "bappeda": _("Bappeda")}.get(level, str(level))
+def level_label(level: workflow.Level) -> str:
+    if level.is_unit:
+        return tenant_config().level_name(level.depth)
+    return {"pd": _("Perangkat Daerah"), "dprd": _("DPRD member"), "bappeda": _("Bappeda")}.get(level.key, str(level))
 
 
 def _window_state(opens, closes, now) -> str:
     return "not_open" if now < opens else "open" if now < closes else "closed"
 
 
-def _agency_names(ids) -> dict[int, PerangkatDaerah]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return {a.id: a for a in db.session.scalars(tenant_select(PerangkatDaerah).where(PerangkatDaerah.id.in_(ids)))}
-
-
-def holder_names(level, keys) -> dict[str, str]:
+def holder_names(level: workflow.Level, keys) -> dict[str, str]:
     """Names of many holders of one level at once: unit, agency or DPRD member (one query)."""
     keys = {str(k) for k in keys if k is not None}
     if not keys:
         return {}
-    if isinstance(level, int):
+    if level.is_unit:
         rows = db.session.scalars(tenant_select(Wilayah).where(Wilayah.kode.in_(keys)))
         return {w.kode: tenant_config().unit_label(w.tingkat, w.nama) for w in rows}
     ids = [parse_id(k) for k in keys if parse_id(k)]
-    model = PerangkatDaerah if level in AGENCY_LEVELS else User
+    model = PerangkatDaerah if level.is_agency else User
     return {str(r.id): r.nama for r in db.session.scalars(tenant_select(model).where(model.id.in_(ids)))}
 
 
@@ -160,7 +152,7 @@ def _tahapan_or_404(siklus: Siklus, kunci: str) -> Tahapan:
     return row or abort(404)
 
 
-def _extensions(tahapan: list[Tahapan], levels: dict[int, object]) -> dict[int, list[dict]]:
+def _extensions(tahapan: list[Tahapan], levels: dict[int, workflow.Level | None]) -> dict[int, list[dict]]:
     """Extensions per stage, with the name of the holder and of who granted it (few queries)."""
     rows = db.session.execute(
         select(Perpanjangan, User.nama).outerjoin(User, User.id == Perpanjangan.user_id)
@@ -171,7 +163,7 @@ def _extensions(tahapan: list[Tahapan], levels: dict[int, object]) -> dict[int, 
             by_level.setdefault(levels.get(ext.tahapan_id), set()).add(ext.holder)
     names = {}
     for level, keys in by_level.items():
-        names[level] = holder_names(level, keys)
+        names[level] = holder_names(level, keys) if level is not None else {}
     out: dict[int, list[dict]] = {}
     for ext, who in rows:
         level = levels.get(ext.tahapan_id)
@@ -182,11 +174,11 @@ def _extensions(tahapan: list[Tahapan], levels: dict[int, object]) -> dict[int, 
     return out
 
 
-def _holder_choices(level):
-    if level in AGENCY_LEVELS:
+def _holder_choices(level: workflow.Level | None):
+    if level is not None and level.is_agency:
         return [(str(a.id), a.nama) for a in db.session.scalars(
             tenant_select(PerangkatDaerah).where(PerangkatDaerah.aktif.is_(True)).order_by(PerangkatDaerah.nama))]
-    if level == "dprd":
+    if level is not None and level.is_member:
         return [(str(u.id), u.nama) for u in db.session.scalars(
             tenant_select(User).where(User.role == Role.DPRD.value).order_by(User.nama))]
     return None
@@ -210,12 +202,12 @@ def _schedule_page(siklus: Siklus, failed: tuple | None = None, status: int = 20
         extend = ExtendForm(formdata=None)
         if failed and failed[0] == row.kunci:
             reschedule, extend = (failed[2], extend) if failed[1] == "jadwal" else (reschedule, failed[2])
-        key = "agency" if level in AGENCY_LEVELS else level
+        key = "agency" if level is not None and level.is_agency else level
         if key not in choices_cache:
             choices_cache[key] = _holder_choices(level)
         stages.append({
             "row": row, "stage": stage, "kind": KIND_NAMES.get(row.jenis, row.jenis),
-            "level": level_label(level) if level is not None else "—", "unit_level": isinstance(level, int),
+            "level": level_label(level) if level is not None else "—", "unit_level": level is not None and level.is_unit,
             "opens": _moment(row.dibuka), "closes": closes_label(row.ditutup),
             "entry": closes_label(row.pemasukan_ditutup) if row.pemasukan_ditutup else None,
             "extended": closes_label(general) if general != row.ditutup else None,
@@ -288,12 +280,12 @@ def _holder_from(stage: workflow.StageDef, text: str):
     if not text:
         return None, None
     level = stage.level
-    if isinstance(level, int):
-        unit = db.session.scalar(tenant_select(Wilayah).where(Wilayah.kode == text, Wilayah.tingkat == level))
+    if level.is_unit:
+        unit = db.session.scalar(tenant_select(Wilayah).where(Wilayah.kode == text, Wilayah.tingkat == level.depth))
         if unit is None:
             return None, _("Not the code of a %(level)s of this region.", level=level_label(level))
         return unit.kode, None
-    model = PerangkatDaerah if level in AGENCY_LEVELS else User
+    model = PerangkatDaerah if level.is_agency else User
     row = tenant_get(model, text) if text.isdigit() else None
     if row is None or (model is User and row.role != Role.DPRD.value):
         return None, _("Choose one from the list.")
@@ -339,15 +331,15 @@ def _toml_limits(siklus: Siklus, kunci: str):
 
 def _limit_holders(stage: workflow.StageDef, induk: str) -> tuple[list[dict] | None, int]:
     """The holders of a stage as form rows, or (None, count) when there are too many to list."""
-    if isinstance(stage.level, int):
-        query = tenant_select(Wilayah).where(Wilayah.tingkat == stage.level)
+    if stage.level.is_unit:
+        query = tenant_select(Wilayah).where(Wilayah.tingkat == stage.level.depth)
         if induk:
             query = query.where(Wilayah.kode.startswith(induk + ".", autoescape=True))
         count = db.session.scalar(query.with_only_columns(func.count()))
         if count > MAX_LIMIT_ROWS:
             return None, count
         units = db.session.scalars(query.order_by(Wilayah.kode)).all()
-        level = tenant_config().level_name(stage.level)
+        level = tenant_config().level_name(stage.level.depth)
         return [{"key": w.kode, "id": w.id, "code": w.kode, "name": f"{level} {w.nama}",
                  "target": {"wilayah_id": w.id}} for w in units], count
     agencies = db.session.scalars(tenant_select(PerangkatDaerah).where(PerangkatDaerah.aktif.is_(True))
@@ -362,6 +354,33 @@ def _fingerprint(rows: list[dict], pagu: dict) -> str:
     return ",".join(f"{i}:{v}" for i, v in shown)
 
 
+def _seen_versions(fingerprint: str) -> dict[int, int]:
+    """The form's fingerprint back as {pagu id: version}; unreadable parts are dropped (the
+    database then refuses the save as stale)."""
+    seen = {}
+    for part in fingerprint.split(",")[:10_000]:
+        ident, _sep, version = part.partition(":")
+        if ident.isdecimal() and version.isdecimal() and len(ident) < 19 and len(version) < 19:
+            seen[int(ident)] = int(version)
+    return seen
+
+
+def _flash_limits_conflict(siklus: Siklus) -> None:
+    """Nothing saved: say so, and who saved these ceilings last and when."""
+    from flask_babel import format_datetime
+
+    from ..audit.models import AuditEntry
+
+    flash(_("Someone else changed these ceilings while you were editing. Nothing was saved; "
+            "the page shows the current values."), "danger")
+    last = db.session.scalar(tenant_select(AuditEntry).where(
+        AuditEntry.object_type == Siklus.__tablename__, AuditEntry.object_id == siklus.id,
+        AuditEntry.action == "pagu.atur").order_by(AuditEntry.id.desc()).limit(1))
+    if last is not None:
+        flash(_("Changed meanwhile by %(who)s (%(when)s).", who=last.actor_name,
+                when=format_datetime(last.created_at, "short")), "warning")
+
+
 def _plain_rupiah(value) -> str:
     return "" if value is None else format_rupiah(value).removeprefix("Rp ")
 
@@ -372,12 +391,12 @@ def limits(siklus_id: int, kunci: str):
     siklus = _siklus_or_404(siklus_id)
     cycle = cycle_for(siklus)
     stage = cycle.stage(kunci)
-    if stage is None or not stage.spec.limits or stage.level == "dprd":
+    if stage is None or not stage.spec.limits or stage.level.is_member:
         abort(404)
     induk = (request.args.get("induk") or "").strip()[:40]
     rows, count = _limit_holders(stage, induk)
     rows = rows or []
-    by_unit = isinstance(stage.level, int)
+    by_unit = stage.level.is_unit
     pagu = {(p.wilayah_id if by_unit else p.perangkat_daerah_id): p for p in db.session.scalars(
         select(Pagu).where(Pagu.siklus_id == siklus.id, Pagu.tahapan_kunci == kunci))}
     fingerprint = _fingerprint(rows, pagu)
@@ -391,8 +410,7 @@ def limits(siklus_id: int, kunci: str):
         if not form.validate_on_submit() or not rows:
             abort(400)
         if request.form.get("versi", "") != fingerprint:
-            flash(_("Someone else changed these ceilings while you were editing. Nothing was saved; "
-                    "the page shows the current values."), "danger")
+            _flash_limits_conflict(siklus)
             status = 409
         else:
             changes = []
@@ -415,7 +433,14 @@ def limits(siklus_id: int, kunci: str):
             if errors:
                 status = 422
             else:
-                result = ops.set_limits(siklus, kunci, current_user, changes)
+                # the compare-and-set in the database: a save between this request's read
+                # and its write is refused too (the check above is only the early answer)
+                result = ops.set_limits(siklus, kunci, current_user, changes,
+                                        seen=_seen_versions(request.form.get("versi", "")))
+                if ops.STALE in result.errors:
+                    _flash_limits_conflict(siklus)
+                    return redirect(url_for("siklus.limits", siklus_id=siklus.id, kunci=kunci,
+                                            **({"induk": induk} if induk else {}))), 303
                 if result.ok:
                     flash(_("Ceilings and quotas of %(stage)s saved.", stage=stage.name), "success")
                     return redirect(url_for("siklus.limits", siklus_id=siklus.id, kunci=kunci,
@@ -435,7 +460,7 @@ def limits(siklus_id: int, kunci: str):
         r["sent"] = sent.get(r["key"])
         r["stored"] = stored
     kecamatan = db.session.scalars(tenant_select(Wilayah).where(Wilayah.tingkat == 1)
-                                   .order_by(Wilayah.kode)).all() if by_unit and stage.level > 1 else []
+                                   .order_by(Wilayah.kode)).all() if by_unit and stage.level.depth > 1 else []
     return render_template("siklus/limits.html", siklus=siklus, stage=stage, rows=rows, values=values,
                            errors=errors, fingerprint=fingerprint, form=form, induk=induk, count=count,
                            too_many=not rows and count > MAX_LIMIT_ROWS, kecamatan=kecamatan,

@@ -21,12 +21,18 @@ from .models import Tenant
 def load_tenants(app) -> None:
     """Load and validate the default region and every region named in TENANT_HOSTS."""
     hosts = {str(h).lower(): str(slug) for h, slug in (app.config.get("TENANT_HOSTS") or {}).items()}
-    folder = Path(app.config["TENANTS_DIR"])
+    import os
+
+    from .loader import find_region, region_folders, tenants_dirs
+
+    dirs = tenants_dirs(app.config["TENANTS_DIR"])  # one folder, or several (several baked projects)
+    folder = Path(os.pathsep.join(map(str, dirs)))
+    found = region_folders(dirs)  # a slug in two folders is refused here
     tenants: dict[str, TenantConfig] = {}
     problems = []
     for slug in dict.fromkeys([app.config["TENANT"], *hosts.values()]):
         try:
-            tenants[slug] = load_tenant(folder / slug)
+            tenants[slug] = load_tenant(find_region(dirs, slug, found))
         except TenantConfigError as exc:
             problems.append(exc)
     if problems:
@@ -90,7 +96,8 @@ def all_tenants() -> dict[str, TenantConfig]:
 
 
 def ensure_tenant_row(config: TenantConfig) -> Tenant:
-    """The Tenant row for a configuration, created on first use (e.g. after a fresh upgrade)."""
+    """The Tenant row for a configuration, created if missing (not committed): the explicit
+    step of app start (:func:`register_tenant_rows`), the seeding and the CLI."""
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == config.slug))
     if tenant is None:
         tenant = Tenant(slug=config.slug, kode=config.code, nama=config.name)
@@ -101,20 +108,65 @@ def ensure_tenant_row(config: TenantConfig) -> Tenant:
     return tenant
 
 
+class TenantNotRegistered(LookupError):
+    """The database has no row for a configured region (it was unreachable when the app started)."""
+
+
+def register_tenant_rows(app) -> None:
+    """At app start: a row for every region this deployment serves, in one transaction.
+
+    Skipped (with a log line) while the database or its tables are not there yet, e.g. before
+    the first ``eplanning upgrade``; the next start registers them. Requests then only read.
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if not app.config.get("TENANT_ROWS_AT_START", True):
+        return  # the `eplanning` command: only `tenants create` and `upgrade` add a region (cli.py)
+    database = app.config["SQLALCHEMY_DATABASE_URI"]
+    if database.startswith("sqlite") and not _sqlite_file_exists(database):
+        return  # no database yet: do not create an empty file as a side effect of starting
+    with app.app_context():
+        try:
+            if not inspect(db.engine).has_table(Tenant.__tablename__):
+                return
+            known = {}
+            for slug, config in app.extensions["eplanning.tenants"].items():
+                known[slug] = ensure_tenant_row(config).id  # the tenant table has no policy
+            db.session.commit()
+            app.extensions["eplanning.tenant_ids"] = known
+        except SQLAlchemyError as exc:
+            db.session.rollback()
+            app.logger.warning("regions not registered at start (%s): the next start does it",
+                               str(exc).splitlines()[0])
+        finally:
+            db.session.remove()
+
+
+def _sqlite_file_exists(uri: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    name = make_url(uri).database
+    return bool(name) and name != ":memory:" and Path(name).is_file()
+
+
 def current_tenant_id() -> int:
     """The id of this region's tenant row: looked up once per process, not once per request.
 
-    A region's row is created on first use and never renamed to another slug, so its id is
-    kept in the application (``eplanning.tenant_ids``); that saves every page a query.
+    Only reads: the rows are made at app start (:func:`register_tenant_rows`) or by the
+    seeding and the CLI (:func:`ensure_tenant_row`). A row's id never changes, so it is kept
+    in the application (``eplanning.tenant_ids``); that saves every page a query.
     """
     slug = tenant_config().slug
     if "tenant_id" not in g or g.get("tenant_id_slug") != slug:
         known = current_app.extensions.setdefault("eplanning.tenant_ids", {})
         tenant_id = known.get(slug)
         if tenant_id is None:
-            tenant = ensure_tenant_row(tenant_config())
-            tenant_id = tenant.id  # read before the commit expires it (no second query)
-            db.session.commit()
+            tenant_id = db.session.scalar(select(Tenant.id).where(Tenant.slug == slug))
+            if tenant_id is None:
+                raise TenantNotRegistered(
+                    f"region '{slug}' has no row in this database: start the application once its "
+                    "database is migrated (`eplanning upgrade`); it registers every configured region")
             known[slug] = tenant_id
         g.tenant_id = tenant_id
         g.tenant_id_slug = slug

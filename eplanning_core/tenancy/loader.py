@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,8 @@ class TenantConfig:
     tracking_prefix: str = ""
     #: Raw [[stages]] (month-day dates), or None for the engine's default set.
     stages: tuple[dict, ...] | None = None
+    #: [audit] checkpoint_max_age_hours: verify warns past it (audit/checkpoints.py).
+    checkpoint_max_age_hours: int = 2
 
     def level_name(self, tingkat: int) -> str:
         """Name of hierarchy level 1..3 (e.g. 2 -> 'Kelurahan' or 'Nagari')."""
@@ -144,4 +147,51 @@ def load_tenant(folder: Path | str) -> TenantConfig:
         dapil=tuple(Dapil(d["code"], d["name"], tuple(d["kecamatan"])) for d in data["dapil"]),
         tracking_prefix=region["tracking_prefix"] or folder.name[:3].upper(),
         stages=None if data["stages"] is None else tuple(data["stages"]),
+        checkpoint_max_age_hours=data["audit"]["checkpoint_max_age_hours"],
     )
+
+
+def tenants_dirs(setting) -> list[Path]:
+    """TENANTS_DIR: one folder, or several separated by ':' (os.pathsep) or given as a list.
+
+    Several folders let one deployment host several baked projects' regions as they are:
+    ``EPLANNING_TENANTS_DIR=/srv/eplanning-medan/tenants:/srv/eplanning-langkat/tenants``.
+    """
+    if isinstance(setting, (list, tuple)):
+        parts = [str(p) for p in setting]
+    else:
+        parts = str(setting).split(os.pathsep)
+    return [Path(p).expanduser() for p in parts if p.strip()]
+
+
+def region_folders(dirs: list[Path]) -> dict[str, Path]:
+    """Every region folder (one holding tenant.toml) of the TENANTS_DIR folders, by slug.
+
+    A slug found in two folders is refused: the slug is the region's identity in the
+    database, so two regions with one slug would share their rows.
+    """
+    found: dict[str, Path] = {}
+    clashes: list[tuple[str, str]] = []
+    for base in dirs:
+        if not base.is_dir():
+            continue
+        for toml in sorted(base.glob("*/tenant.toml")):
+            slug = toml.parent.name
+            if slug in found:
+                clashes.append(("", f"region '{slug}' is in both {found[slug]} and {toml.parent}: a slug "
+                                    "names one region in the database; rename one of the folders "
+                                    "(and its EPLANNING_TENANT / EPLANNING_TENANT_HOSTS entries)"))
+                continue
+            found[slug] = toml.parent
+    if clashes:
+        raise TenantConfigError(Path(os.pathsep.join(map(str, dirs))), clashes)
+    return found
+
+
+def find_region(dirs: list[Path], slug: str, folders: dict[str, Path] | None = None) -> Path:
+    """The folder of region ``slug``; when it is in none, the first TENANTS_DIR folder (whose
+    load then says "file not found" with the path an IT officer expects)."""
+    folders = region_folders(dirs) if folders is None else folders
+    if slug in folders:
+        return folders[slug]
+    return (dirs[0] if dirs else Path("tenants")) / slug

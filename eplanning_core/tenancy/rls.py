@@ -10,6 +10,12 @@ The setting is made here, at the start of every session transaction, with
 ``set_config(..., true)``: transaction-local, so a pooled server connection (PgBouncer in
 transaction mode) never carries one request's region into another's. Changing region in the
 middle of a transaction (:func:`.context.use_tenant`) sets it again.
+
+Backups: FORCE applies the policy to the tables' owner as well, and ``pg_dump`` as the owner
+would see no row. Migration 0009 adds :data:`BACKUP_POLICY` to every such table: read only,
+for the table's owner only, and only in a session whose ``eplanning.backup`` setting is
+``on`` (what ``eplanning backup`` gives ``pg_dump --enable-row-security``). The application
+role owns nothing, so that policy never applies to it.
 """
 
 from __future__ import annotations
@@ -22,11 +28,24 @@ SETTING = "eplanning.tenant_id"
 #: The policy's expression; the same text as in migration 0006.
 TENANT_MATCHES = f"tenant_id = nullif(current_setting('{SETTING}', true), '')::int"
 
+#: The policy letting the tables' owner read every region's rows, for backups only.
+BACKUP_POLICY = "owner_backup"
+#: The session setting that opens :data:`BACKUP_POLICY` (set by backup/core.py for pg_dump).
+BACKUP_SETTING = "eplanning.backup"
+
 _BY_ID = text(f"select set_config('{SETTING}', :value, true)")
 # The tenant row may not be cached yet: look it up by slug in the same round trip (the
 # tenant table has no policy; it holds the public names of the regions only).
 _BY_SLUG = text(f"select set_config('{SETTING}', coalesce("
                 "(select cast(id as varchar) from tenant where slug = :slug), ''), true)")
+
+
+def backup_policy_sql(preparer, table: str, owner: str) -> list[str]:
+    """The statements giving ``table`` its :data:`BACKUP_POLICY` for ``owner`` (migrations)."""
+    quoted = preparer.quote(table)
+    return [f"DROP POLICY IF EXISTS {BACKUP_POLICY} ON {quoted}",
+            f"CREATE POLICY {BACKUP_POLICY} ON {quoted} AS PERMISSIVE FOR SELECT TO {preparer.quote(owner)} "
+            f"USING (current_setting('{BACKUP_SETTING}', true) = 'on')"]
 
 
 def init_app(app) -> None:

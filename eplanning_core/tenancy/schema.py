@@ -65,6 +65,14 @@ class DapilSchema(_Strict):
         required=True, validate=validate.Length(min=1, error="lists no kecamatan"))
 
 
+class AuditSchema(_Strict):
+    """The tamper-evident history's settings (audit/checkpoints.py)."""
+
+    #: `eplanning audit verify` warns when entries older than this are in no checkpoint.
+    checkpoint_max_age_hours = fields.Integer(load_default=2, strict=True, validate=validate.Range(
+        min=1, max=24 * 7, error="must be a whole number of hours from 1 to 168"))
+
+
 class TenantSchema(_Strict):
     region = fields.Nested(RegionSchema, required=True)
     levels = fields.List(fields.String(validate=validate.Length(min=2, max=40)), required=True,
@@ -75,6 +83,7 @@ class TenantSchema(_Strict):
         LANGUAGES, error="must be 'id' (Bahasa Indonesia) or 'en' (English)"))
     branding = fields.Nested(BrandingSchema, required=True)
     dapil = fields.List(fields.Nested(DapilSchema), load_default=list)
+    audit = fields.Nested(AuditSchema, load_default=lambda: {"checkpoint_max_age_hours": 2})
     #: The planning cycle's stages; checked by the workflow engine (see tenancy/stages.py).
     stages = fields.List(fields.Dict(), load_default=None)
 

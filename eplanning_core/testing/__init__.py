@@ -3,7 +3,9 @@
 - :mod:`.plugin`: a pytest plugin (entry point ``pytest11 = eplanning``), loaded automatically
   wherever eplanning-core is installed: fixtures ``eplanning_tenants_dir``,
   ``eplanning_database_url`` and ``eplanning_app``; options ``--eplanning-tenants`` and
-  ``--eplanning-db``.
+  ``--eplanning-db``; ``build_app`` and ``migrate`` for a project's own fixtures.
+- :mod:`.databases`: PostgreSQL test databases probed, created (named per pytest-xdist
+  worker), emptied and dropped.
 - :mod:`.scenario`: the acceptance scenario, ``run_acceptance(app, slug)``: one proposal
   through every stage of the region's own cycle to the budget, with the real operations.
 """

@@ -20,11 +20,14 @@ Fixtures:
   region (the only one in the folder when no slug is given) on that database, upgraded
   through the core's migrations; its instance folder (uploads) is in the test's tmp folder.
 - ``eplanning_regions``: the slugs of every region folder (with a tenant.toml), sorted.
+
+Functions for a project's own fixtures (the core's suite is built on them too):
+``build_app(database_url, tenants_dir, slug, **config)`` and ``migrate(app)``; fresh
+PostgreSQL databases (one per xdist worker and test) come from :mod:`.databases`.
 """
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
@@ -90,32 +93,47 @@ def eplanning_database_url(pytestconfig, tmp_path):
     if not value:
         yield "sqlite:///" + str(tmp_path / "eplanning.sqlite")
         return
-    from sqlalchemy import create_engine, text
+    from .databases import fresh_database
 
     server = _postgres_server(value)
-    name = f"eplanning_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        database = fresh_database(server)
+        url = database.__enter__()
     except Exception as exc:  # any driver or network error: say which server and why
-        admin.dispose()
         pytest.fail(f"eplanning: cannot create a test database on "
                     f"{server.render_as_string(hide_password=True)}: {exc}", pytrace=False)
     try:
-        yield server.set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        database.__exit__(None, None, None)
+
+
+def build_app(database_url: str, tenants_dir, slug: str, **config):
+    """The application of region ``slug`` on ``database_url``, with the settings tests need
+    (TESTING, a fixed secret); ``config`` overrides them."""
+    from eplanning_core import create_app
+
+    settings = {"TESTING": True, "DATABASE_URL": database_url, "TENANTS_DIR": str(tenants_dir),
+                "TENANT": slug, "SECRET_KEY": SECRET}
+    settings.update(config)
+    return create_app(settings)
+
+
+def migrate(app) -> None:
+    """Upgrade the app's database through the core's migrations (Alembic), then let go of it."""
+    from flask_migrate import upgrade
+
+    from eplanning_core.extensions import db
+
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture
 def eplanning_app(eplanning_tenants_dir, eplanning_database_url, tmp_path, monkeypatch):
     """Factory: ``eplanning_app(slug=None, **config)`` -> a Flask app on a migrated database."""
-    from flask_migrate import upgrade
-
-    from eplanning_core import create_app
     from eplanning_core.extensions import db
 
     monkeypatch.setenv("EPLANNING_INSTANCE_PATH", str(tmp_path / "eplanning-instance"))
@@ -128,16 +146,12 @@ def eplanning_app(eplanning_tenants_dir, eplanning_database_url, tmp_path, monke
             if len(regions) != 1:
                 pytest.fail(f"eplanning_app(): name the region, one of {regions}", pytrace=False)
             slug = regions[0]
-        settings = {"TESTING": True, "DATABASE_URL": eplanning_database_url,
-                    "TENANTS_DIR": str(eplanning_tenants_dir), "TENANT": slug, "SECRET_KEY": SECRET}
-        settings.update(config)
-        app = create_app(settings)
+        url = config.get("DATABASE_URL", eplanning_database_url)
+        if url not in upgraded:  # migrated first: the app registers its regions as it starts
+            migrate(build_app(eplanning_database_url, eplanning_tenants_dir, slug, **config))
+            upgraded.add(url)
+        app = build_app(eplanning_database_url, eplanning_tenants_dir, slug, **config)
         apps.append(app)
-        if settings["DATABASE_URL"] not in upgraded:
-            with app.app_context():
-                upgrade()
-                db.session.remove()
-            upgraded.add(settings["DATABASE_URL"])
         return app
 
     yield factory

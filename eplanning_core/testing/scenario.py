@@ -37,7 +37,6 @@ from ..extensions import db
 from ..siklus.models import Siklus, Tahapan
 from ..usulan.models import Keputusan, Usulan
 from ..wilayah.models import Wilayah
-from ..workflow.kinds import AGENCY_LEVELS
 from ..workflow.state import BELUM_DIBAHAS, DIDANAI, DITERIMA, DITERIMA_DENGAN_PERUBAHAN
 from ..workflow.units import ancestor
 
@@ -165,7 +164,7 @@ class _Scenario:
     # ---- the whole run ----------------------------------------------------------------------
 
     def run(self) -> ScenarioReport:
-        from ..siklus.bridge import cycle_for
+        from ..usulan.engine_adapter import cycle_for
         from ..tenancy.context import current_tenant_id
 
         self.tid = current_tenant_id()
@@ -236,7 +235,7 @@ class _Scenario:
         return result.obj
 
     def _import_units(self) -> None:
-        from ..wilayah.importer import (ImportProblem, WilayahImportError, import_units, parse_kemendagri,
+        from ..wilayah.importer import (WilayahImportError, empty_file_problem, import_units, parse_kemendagri,
                                         parse_lowest)
 
         config, problems, parsed = self.config, [], []
@@ -244,8 +243,7 @@ class _Scenario:
         if source.is_file():
             rows = parse_kemendagri(source.read_bytes(), config.code, source.name, problems)
             if not rows and not problems:
-                problems.append(ImportProblem(source.name, 0, f"holds no kecamatan or village of "
-                                              f"region {config.code}"))
+                problems.append(empty_file_problem(source.name, config.code))
             parsed.append((source.name, rows))
         elif self.wilayah_csv is not None:
             raise ScenarioError(f"{self.wilayah_csv}: file not found")
@@ -296,7 +294,7 @@ class _Scenario:
 
     def _pick_location(self) -> str:
         """Where the proposal is: a unit at the deepest level the stage set works at."""
-        levels = [s.level for s in self.cycle.stages if isinstance(s.level, int)]
+        levels = [s.level.depth for s in self.cycle.stages if s.level.is_unit]
         depth = max(levels) if levels else 2
         codes = list(db.session.scalars(select(Wilayah.kode).where(
             Wilayah.tenant_id == self.tid, Wilayah.tingkat == depth).order_by(Wilayah.kode)))
@@ -323,7 +321,7 @@ class _Scenario:
         """An operator at every unit level the stage set uses, an agency, the council."""
         from ..accounts.operations import save_perangkat_daerah
 
-        for level in sorted({s.level for s in self.cycle.stages if isinstance(s.level, int)}):
+        for level in sorted({s.level.depth for s in self.cycle.stages if s.level.is_unit}):
             code = ancestor(self.location, level)
             unit = db.session.scalar(select(Wilayah).where(Wilayah.tenant_id == self.tid,
                                                            Wilayah.kode == code))
@@ -361,7 +359,7 @@ class _Scenario:
         return row
 
     def _state(self, journey: _Journey) -> workflow.ProposalState:
-        from ..siklus.bridge import state_of
+        from ..usulan.engine_adapter import state_of
 
         return state_of(self._row(journey))
 
@@ -387,8 +385,11 @@ class _Scenario:
                 f"({stage.kind}): {outcome.refusal or outcome.errors}")
         self.steps += 1
         row = outcome.usulan
-        _expect(row.kode_lacak == f"{self.config.tracking_prefix}-{YEAR}-{row.id:06d}",
-                f"tracking code {row.kode_lacak} does not carry the region's prefix")
+        prefix, year, number = (row.kode_lacak.rsplit("-", 2) + ["", ""])[:3]
+        _expect((prefix, year) == (self.config.tracking_prefix, str(YEAR))
+                and len(number) == 6 and number.isdigit(),
+                f"tracking code {row.kode_lacak} is not {self.config.tracking_prefix}-{YEAR}-"
+                "and a six-digit number of this region's own count")
         _expect((row.tahapan, row.status) == (stage.key, BELUM_DIBAHAS),
                 f"the new {name} is at {row.tahapan}/{row.status}, not {stage.key}/{BELUM_DIBAHAS}")
         _expect(self._counts(row.id) == (1, 1), f"the new {name} has no 'buat' history entry")
@@ -400,8 +401,8 @@ class _Scenario:
             _expect("dprd" in self.users, f"stage '{stage.key}' takes Pokir, but tenant.toml lists "
                     "no [[dapil]] for a council member")
             return self.users["dprd"], self._pokir_location()
-        if "operator" in creators and isinstance(stage.level, int):
-            return self.operators[ancestor(self.location, stage.level)], self.location
+        if "operator" in creators and stage.level.is_unit:
+            return self.operators[ancestor(self.location, stage.level.depth)], self.location
         if "operator_pd" in creators:
             return self.users["agency"], self.location
         raise ScenarioError(f"nobody the scenario knows may enter proposals at '{stage.key}' "
@@ -422,7 +423,7 @@ class _Scenario:
 
     def _act(self, journey: _Journey, user: User, action: str, *, reason=None, **inputs) -> Usulan:
         """One engine action through usulan.operations.act, checked before and after."""
-        from ..siklus.bridge import actor_for
+        from ..usulan.engine_adapter import actor_for
         from ..usulan import operations as ops
 
         row = self._row(journey)
@@ -472,7 +473,7 @@ class _Scenario:
             if criteria:
                 row = self._act(journey, operator, "skor", points={c.key: c.max for c in criteria})
                 _expect(row.skor is not None and row.skor > 0, "the score was not recorded")
-            if nxt is not None and nxt.level in AGENCY_LEVELS and row.perangkat_daerah_id is None:
+            if nxt is not None and nxt.level.is_agency and row.perangkat_daerah_id is None:
                 self._act(journey, operator, "rute", agency_id=self.agency.id)
             self._accept(stage, journey, operator)
         elif kind == "pokir":
@@ -499,10 +500,10 @@ class _Scenario:
         return self.operators[code]
 
     def _sender(self, stage: workflow.StageDef, journey: _Journey) -> User:
-        if isinstance(stage.level, int):
+        if stage.level.is_unit:
             return self._unit_operator(stage, journey)
         return {"pd": self.users["agency"], "dprd": self.users.get("setwan"),
-                "bappeda": self.admin}[stage.level]
+                "bappeda": self.admin}[stage.level.key]
 
     # ---- meetings ------------------------------------------------------------------------------
 
@@ -529,7 +530,7 @@ class _Scenario:
         _expect(result.ok, f"{operator.username} could not record the meeting of {holder} at "
                 f"'{stage.key}': {result.message or result.errors}")
         self.steps += 1
-        if stage.kind in ("musrenbang_desa", "musrenbang_kecamatan"):
+        if stage.spec.meeting.berita_acara:
             stored = store_upload(FileStorage(io.BytesIO(self._berita_acara(stage, unit, result.rapat)),
                                               filename="berita-acara-ttd.pdf", content_type="application/pdf"),
                                   tenant_id=self.tid, allowed=rapat_ops.FILE_KINDS["berita_acara"])
@@ -557,7 +558,7 @@ class _Scenario:
 
         holder = self.cycle.holder_of(self._state(journeys[0]), stage)
         user = self._sender(stage, journeys[0])
-        if isinstance(stage.level, int):
+        if stage.spec.needs_meeting:
             self._record_meeting(stage, str(holder), user)
         nxt = self.cycle.next_stage(stage.key)
         before = {j.id: self._counts(j.id) for j in journeys}

@@ -1,10 +1,10 @@
-"""Many engine actions on many proposals in one transaction: all are kept, or none is.
+"""The kecamatan ranking's bulk actions: all of a submission is kept, or none of it.
 
 The kecamatan ranking page scores a whole list at once, accepts what fits the quota and
 ceiling (pagu) while rejecting the rest, and routes items to the agency the catalogue
-suggests. Each item still goes through ``operations.act`` (the engine decides, the history
-is written); only the commit is shared, so one refused row refuses the whole submission and
-every refused row is reported.
+suggests. Every item goes through the one writer (:func:`.transitions.decide`) with
+``all_or_nothing=True``: the cut by quota and ceiling only makes sense as a whole, so one
+refused row refuses the whole submission and every refused row is reported.
 """
 
 from __future__ import annotations
@@ -13,13 +13,13 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Hashable, Iterable
 
-from sqlalchemy.orm.exc import StaleDataError
-
 from .. import workflow
 from ..accounts.models import User
 from ..extensions import db
-from ..siklus.bridge import state_of
+from ..siklus.models import Siklus
 from . import operations as ops
+from . import transitions
+from .engine_adapter import state_of
 from .models import Usulan
 
 
@@ -49,32 +49,26 @@ class BulkOutcome:
 
 
 def apply_many(user: User, stage_key: str, steps: Iterable[Step]) -> BulkOutcome:
-    """Apply every step; commit once when all pass, else roll back and list each refused row."""
-    problems: list[RowProblem] = []
-    seen: set[int] = set()
-    done = 0
-    for step in steps:
-        if step.usulan.id in seen:
-            raise ValueError(f"proposal {step.usulan.id} appears twice in one bulk action")
-        seen.add(step.usulan.id)
-        ident, code = step.usulan.id, step.usulan.kode_lacak
-        outcome = ops.act(step.usulan, user, step.action, expected_version=step.expected_version,
-                          stage_key=stage_key, reason=step.reason, inputs=step.inputs, commit=False)
-        if outcome.ok:
-            done += 1
-            continue
-        problems.append(RowProblem(ident, code, outcome))
-        if not db.session.is_active:  # a failed flush: nothing more can be written
-            break
-    if problems:
-        db.session.rollback()
-        return BulkOutcome(False, 0, problems)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
+    """Apply every step in one transaction when all pass; else write nothing and list each refused row."""
+    steps = list(steps)
+    if not steps:
+        return BulkOutcome(True, 0)
+    by_id = {step.usulan.id: step.usulan for step in steps}
+    if len(by_id) != len(steps):
+        raise ValueError("a proposal appears twice in one bulk action")
+    siklus = db.session.get(Siklus, steps[0].usulan.siklus_id)
+    codes = {ident: usulan.kode_lacak for ident, usulan in by_id.items()}
+    written = transitions.decide(siklus, user, stage_key, [
+        transitions.Step(step.usulan.id, step.action, step.expected_version, reason=step.reason,
+                         inputs=step.inputs) for step in steps], all_or_nothing=True)
+    if written.stale:
         return BulkOutcome(False, 0, [RowProblem(0, "", ops.Outcome(False, stale=True))])
-    return BulkOutcome(True, done)
+    if written.refused:
+        return BulkOutcome(False, 0, [
+            RowProblem(r.usulan_id, codes[r.usulan_id],
+                       ops.Outcome(False, refusal=r.refusal, stale=r.refusal is None))
+            for r in written.refused])
+    return BulkOutcome(True, len(written.changed))
 
 
 def fingerprint(items: Iterable[Usulan]) -> str:

@@ -112,6 +112,10 @@ def refusal_message(refusal, *, stage_names=None, holder_name=None) -> str:
     if rule == "stage_skip":
         return _("No stage may be skipped: proposals at %(from_)s go on to %(next)s.",
                  from_=stage_names.get(p["from"], p["from"]), next=stage_names.get(p["next"], p["next"]))
+    if rule == "meeting_incomplete":
+        from ..rapat.messages import missing_sentences
+
+        return " ".join(missing_sentences(p.get("missing"), stage, holder, p.get("delegates") or 0))
     if rule == "unknown_stage":
         return _("Stage %(stage)s is not part of this planning cycle.", stage=stage)
     return refusal.message

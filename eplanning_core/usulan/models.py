@@ -1,4 +1,5 @@
-"""Usulan, Keputusan (decision at a level), Rapat (meeting) and Lampiran (attachment)."""
+"""Usulan, Keputusan (decision at a level), Pengiriman (a batch sent up) and Lampiran (an
+attachment of a proposal or of a meeting, ``rapat.models.Rapat``)."""
 
 from __future__ import annotations
 
@@ -22,33 +23,6 @@ STATUS = ("belum_dibahas", "diterima", "diterima_dengan_perubahan", "ditolak", "
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN (" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
-class Rapat(db.Model):
-    """A meeting of one unit at one stage: Rembuk Warga, Musrenbang kelurahan/desa, kecamatan."""
-
-    __tablename__ = "rapat"
-    __table_args__ = (
-        UniqueConstraint("siklus_id", "tahapan", "wilayah_id"),
-        CheckConstraint("jumlah_hadir IS NULL OR jumlah_hadir >= 0", name="hadir_not_negative"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"))
-    siklus_id: Mapped[int] = mapped_column(ForeignKey("siklus.id"))
-    tahapan: Mapped[str] = mapped_column(String(40))
-    wilayah_id: Mapped[int] = mapped_column(ForeignKey("wilayah.id"), index=True)
-    tempat: Mapped[str | None] = mapped_column(String(200))
-    alamat: Mapped[str | None] = mapped_column(String(250))
-    mulai: Mapped[datetime | None]
-    jumlah_hadir: Mapped[int | None]
-    notulen: Mapped[str | None] = mapped_column(Text)
-    #: Delegates to the next level's forum (three names at the village Musrenbang).
-    delegasi: Mapped[list] = mapped_column(JSON, default=list)
-    dikirim_at: Mapped[datetime | None]
-    version: Mapped[int] = mapped_column(default=1)
-
-    wilayah: Mapped[Wilayah] = relationship()
 
 
 class Usulan(db.Model):
@@ -138,9 +112,9 @@ class Usulan(db.Model):
     #: Budget outcome: the amount funded in the APBD (status 'didanai' at the budgeting stage).
     anggaran_jumlah: Mapped[int | None] = mapped_column(BigInteger)
 
+    #: Moved on by every change of the proposal's state (usulan.transitions, through
+    #: conflicts.compare_and_set): a concurrent change is refused instead of overwriting.
     version: Mapped[int] = mapped_column(default=1)
-    #: Every ORM update checks and bumps it: a concurrent edit fails instead of overwriting.
-    __mapper_args__ = {"version_id_col": version}
 
     wilayah_asal: Mapped[Wilayah | None] = relationship(foreign_keys=[wilayah_asal_id])
     lokasi_wilayah: Mapped[Wilayah | None] = relationship(foreign_keys=[lokasi_wilayah_id])

@@ -1,33 +1,29 @@
-"""Every change to a proposal: the engine decides, this writes the change, the decision
-record and the history entry in one transaction, or nothing at all.
+"""Every change to a proposal, as the screens and the API ask for it: the engine decides,
+:mod:`.transitions` writes the change, the decision record and the history entry in one
+transaction, or nothing at all. ``create``, ``act`` and ``send`` are the entry points.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from .. import workflow
 from ..accounts.models import Role, User
-from ..audit.operations import record, record_rows
-from ..bulkwrite import insert_rows
+from ..audit.operations import record
 from ..extensions import db
 from ..money import total as money_total
-from ..siklus.bridge import STATE_COLUMNS, actor_for, cycle_for, now_utc, state_of, write_changes
 from ..siklus.models import Siklus
 from ..tenancy.context import tenant_config
-from ..timeutil import utcnow
 from ..workflow.units import ancestor
+from . import transitions
 from .content import CONTENT_FIELDS, SURVEYED_FIELDS, clean_content
-from .models import Keputusan, Pengiriman, Usulan
-
-#: Events that are a decision or a move, shown on the proposal's public timeline.
-TIMELINE_EVENTS = {"buat", "diterima", "diterima_dengan_perubahan", "ditolak", "dana_desa",
-                   "didanai", "tidak_didanai", "periksa", "rute", "alihkan", "kirim", "tetapkan",
-                   "tidak_diteruskan", "survei_selesai"}
-CHUNK = 2000
+from .inputs import check_references
+from .engine_adapter import STATE_COLUMNS, actor_for, cycle_for, now_utc, state_of
+from .models import Pengiriman, Usulan
+from .transitions import TIMELINE_EVENTS  # noqa: F401  (the timeline's events, as callers knew them)
 
 
 @dataclass
@@ -45,17 +41,17 @@ class Outcome:
 def holder_clause(cycle: workflow.Cycle, stage_key: str, holder):
     """SQL condition: the proposals a holder holds at a stage (unit subtree, agency, member)."""
     level = cycle.stage(stage_key).level
-    if isinstance(level, int):
+    if level.is_unit:
         return or_(Usulan.lokasi_kode == holder, Usulan.lokasi_kode.startswith(f"{holder}.", autoescape=True))
-    if level in ("pd", "bappeda"):
+    if level.is_agency:
         return Usulan.perangkat_daerah_id == int(holder)
     return Usulan.dprd_user_id == int(holder)
 
 
 def creation_holder(cycle: workflow.Cycle, stage_key: str, actor: workflow.Actor, unit_code):
     level = cycle.stage(stage_key).level
-    if isinstance(level, int):
-        return ancestor(unit_code, level) if unit_code else None
+    if level.is_unit:
+        return ancestor(unit_code, level.depth) if unit_code else None
     if actor.role == "operator_pd":
         return actor.agency_id
     if actor.role == "dprd":
@@ -67,44 +63,6 @@ def already_sent(siklus: Siklus, stage_key: str, holder) -> bool:
     return holder is not None and db.session.scalar(select(Pengiriman.id).where(
         Pengiriman.siklus_id == siklus.id, Pengiriman.tahapan == stage_key,
         Pengiriman.holder == str(holder))) is not None
-
-
-# ---- history ----------------------------------------------------------------------------------
-
-def decider_of(user: User) -> dict:
-    return {"oleh_wilayah_id": user.wilayah_id if user.role == Role.OPERATOR.value else None,
-            "oleh_perangkat_daerah_id": user.perangkat_daerah_id
-            if user.role == Role.OPERATOR_PD.value else None}
-
-
-def record_many(tenant_id: int, user: User, entries, *, reason: str | None = None) -> int:
-    """Decision records and history entries of many proposals at once (bulk paths), not committed.
-
-    ``entries``: (usulan_id, stage_key, event_type, changes) for each proposal. The one place
-    bulk operations write history, as ``_history`` is for single ones.
-    """
-    at, decider = utcnow(), decider_of(user)
-    decisions, history = [], []
-    for usulan_id, stage_key, event_type, changes in entries:
-        decisions.append({"tenant_id": tenant_id, "usulan_id": usulan_id, "tahapan": stage_key,
-                          "keputusan": event_type, "alasan": None, "user_id": user.id,
-                          "user_nama": user.nama, "created_at": at, **decider})
-        history.append({"created_at": at, "actor_id": user.id,
-                        "actor_name": user.nama, "action": f"usulan.{event_type}",
-                        "object_type": "usulan", "object_id": usulan_id, "reason": reason,
-                        "changes": changes})
-    insert_rows(Keputusan.__table__, decisions)
-    record_rows(tenant_id, history)  # chained and written by the audit package, at commit
-    return len(decisions)
-
-
-def _history(usulan: Usulan, event: workflow.HistoryEvent, user: User, changes: dict) -> None:
-    if event.type in TIMELINE_EVENTS:
-        db.session.add(Keputusan(tenant_id=usulan.tenant_id, usulan_id=usulan.id, tahapan=event.stage_key,
-                                 keputusan=event.type, alasan=event.reason, user_id=user.id,
-                                 user_nama=user.nama, **decider_of(user)))
-    record(tenant_id=usulan.tenant_id, actor=user, action=f"usulan.{event.type}", obj=usulan,
-           changes=changes, reason=event.reason)
 
 
 # ---- create ----------------------------------------------------------------------------------
@@ -125,15 +83,16 @@ def create(siklus: Siklus, stage_key: str, user: User, values: dict) -> Outcome:
         return Outcome(False, refusal=refused.refusal)
     state = creation.state
     usulan = Usulan(tenant_id=siklus.tenant_id, siklus_id=siklus.id, kode_lacak=f"TMP-{now.timestamp()}",
-                    sumber=state.source, wilayah_asal_id=user.wilayah_id, created_by_id=user.id,
-                    dprd_user_id=state.owner_id, dapil=user.dapil if user.role == Role.DPRD.value else None,
-                    perangkat_daerah_id=state.agency_id, tahapan=state.stage_key, status=state.status,
-                    total=total, **{k: v for k, v in clean.items() if k in CONTENT_FIELDS or k == "lokasi_kode"})
+                    wilayah_asal_id=user.wilayah_id, created_by_id=user.id,
+                    dapil=user.dapil if user.role == Role.DPRD.value else None,
+                    **transitions.new_row_columns(state),
+                    **{k: v for k, v in clean.items() if k in CONTENT_FIELDS or k == "lokasi_kode"})
     db.session.add(usulan)
     db.session.flush()
-    usulan.kode_lacak = f"{tenant_config().tracking_prefix}-{siklus.tahun}-{usulan.id:06d}"
-    _history(usulan, creation.event, user, {"tahapan": [None, stage_key], "total": [None, total],
-                                            "lokasi_kode": [None, unit_code]})
+    from .tracking import next_code  # numbered per region and year (issue 13, point 7)
+    usulan.kode_lacak = next_code(siklus.tenant_id, siklus.tahun, tenant_config().tracking_prefix)
+    transitions.record_creation(usulan, creation.event, user, {
+        "tahapan": [None, stage_key], "total": [None, total], "lokasi_kode": [None, unit_code]})
     db.session.commit()
     return Outcome(True, usulan)
 
@@ -141,16 +100,14 @@ def create(siklus: Siklus, stage_key: str, user: User, values: dict) -> Outcome:
 # ---- one action on one proposal ------------------------------------------------------------
 
 def act(usulan: Usulan, user: User, action: str, *, expected_version, stage_key: str,
-        reason: str | None = None, inputs: dict | None = None, content: dict | None = None,
-        commit: bool = True) -> Outcome:
+        reason: str | None = None, inputs: dict | None = None, content: dict | None = None) -> Outcome:
     """Any per-proposal action the engine knows (decide, edit, survey, score, route ...).
 
-    ``commit=False``: the change is only flushed, so that a bulk caller (usulan.bulk) commits
-    many actions at once or rolls them all back; a stale version then shows at the flush.
+    ``content``: the edit form's values (action ``ubah``); they are written with the change.
     """
-    if str(usulan.version) != str(expected_version):
-        return Outcome(False, usulan, stale=True)
-    inputs = dict(inputs or {})
+    inputs, errors = check_references(usulan.tenant_id, inputs or {})  # agency, sub kegiatan
+    if errors:
+        return Outcome(False, usulan, errors=errors)
     content_changes = {}
     if action == "ubah":
         clean, errors = clean_content(content or {}, usulan.tenant_id)
@@ -167,37 +124,16 @@ def act(usulan: Usulan, user: User, action: str, *, expected_version, stage_key:
         if new_total != usulan.total:
             inputs["total"] = new_total
     siklus = db.session.get(Siklus, usulan.siklus_id)
-    cycle, now = cycle_for(siklus), now_utc()
-    try:
-        transition = workflow.apply(cycle, state_of(usulan), actor_for(user), action, now,
-                                    reason=reason, stage=stage_key, **inputs)
-    except workflow.Refused as refused:
-        return Outcome(False, usulan, refusal=refused.refusal)
-    diff = write_changes(usulan, transition.changes)
-    for name, value in content_changes.items():
-        diff[name] = [_plain(getattr(usulan, name)), _plain(value)]
-        setattr(usulan, name, value)
-    if action == "skor":
-        usulan.skor_rincian = dict(inputs["points"])
-    if "status" in transition.changes:  # the reason belongs to the decision that set the status
-        usulan.alasan = transition.event.reason
-    _history(usulan, transition.event, user, diff)
-    if not commit:
-        try:
-            db.session.flush()
-        except StaleDataError:
-            return Outcome(False, usulan, stale=True)  # the caller rolls the batch back
-        return Outcome(True, usulan)
-    try:
-        db.session.commit()
-    except StaleDataError:
-        db.session.rollback()
-        return Outcome(False, db.session.get(Usulan, usulan.id), stale=True)
-    return Outcome(True, usulan)
-
-
-def _plain(value):
-    return value if value is None or isinstance(value, (bool, int, str)) else str(value)
+    step = transitions.Step(usulan.id, action, expected_version, reason=reason, inputs=inputs,
+                            content=content_changes)
+    written = transitions.decide(siklus, user, stage_key, [step])
+    current = db.session.get(Usulan, usulan.id)
+    if written.stale:
+        return Outcome(False, current, stale=True)
+    if written.refused:
+        refused = written.refused[0]
+        return Outcome(False, current, refusal=refused.refusal, stale=refused.refusal is None)
+    return Outcome(True, current)
 
 
 # ---- sending a holder's batch up ---------------------------------------------------------
@@ -206,7 +142,8 @@ def send(siklus: Siklus, stage_key: str, holder, user: User, *, to_stage: str | 
          dry_run: bool = False) -> Outcome:
     """Send every accepted proposal of ``holder`` at ``stage_key`` up, in one transaction.
 
-    ``dry_run``: only check (for the confirmation page); nothing is written.
+    ``dry_run``: only check (for the confirmation page); nothing is written. A unit whose
+    meeting lacks what the stage's kind requires is refused (``meeting_incomplete``).
     """
     cycle, actor, now = cycle_for(siklus), actor_for(user), now_utc()
     rows = db.session.execute(select(*STATE_COLUMNS).where(
@@ -216,31 +153,31 @@ def send(siklus: Siklus, stage_key: str, holder, user: User, *, to_stage: str | 
     sent = already_sent(siklus, stage_key, holder)
     try:
         batch = workflow.send(cycle, stage_key, holder, states, actor, now, already_sent=sent,
-                              to_stage=to_stage)
+                              to_stage=to_stage,
+                              meeting_missing=meeting_missing(siklus, cycle, stage_key, holder))
     except workflow.Refused as refused:
         return Outcome(False, refusal=refused.refusal)
     if dry_run:
         return Outcome(True, batch=batch)
-    forwarded = [t.proposal_id for t in batch.forwarded]
-    kept = [t.proposal_id for t in batch.kept]
-    for ids, values in ((forwarded, {"tahapan": batch.to_stage, "status": "belum_dibahas",
-                                     "terkunci": True, "alasan": None}),
-                        (kept, {"tertutup": True})):
-        for start in range(0, len(ids), CHUNK):
-            db.session.execute(update(Usulan).where(Usulan.id.in_(ids[start:start + CHUNK]))
-                               .values(version=Usulan.version + 1, **values)
-                               .execution_options(synchronize_session=False))
-    record_many(siklus.tenant_id, user, (
-        (t.event.proposal_id, t.event.stage_key, t.event.type,
-         {"tahapan": [t.event.from_stage, t.event.to_stage], "status": [t.event.from_status, t.event.to_status]})
-        for t in batch.forwarded + batch.kept))
-    db.session.add(Pengiriman(tenant_id=siklus.tenant_id, siklus_id=siklus.id, tahapan=stage_key,
-                              ke_tahapan=batch.to_stage, holder=str(holder),
-                              jumlah_usulan=len(forwarded), jumlah_tertahan=len(kept),
-                              total=batch.total, user_id=user.id))
-    db.session.commit()
-    db.session.expire_all()
+    if not transitions.send_batches(siklus, user, [batch], {row.id: row.version for row in rows}):
+        db.session.rollback()
+        return Outcome(False, stale=True)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same batch sent by another request at the same moment
+        db.session.rollback()
+        return Outcome(False, stale=True)
     return Outcome(True, batch=batch)
+
+
+def meeting_missing(siklus: Siklus, cycle: workflow.Cycle, stage_key: str, holder) -> list[str] | None:
+    """What the holder's meeting still lacks, for the engine (None: no meeting applies here)."""
+    stage = cycle.stage(stage_key)
+    if stage is None or not stage.spec.needs_meeting:
+        return None
+    from ..rapat.operations import meeting_missing as missing  # rapat builds on this module
+
+    return missing(siklus, stage_key, holder)
 
 
 def attach(usulan: Usulan, user: User, jenis: str, stored) -> None:

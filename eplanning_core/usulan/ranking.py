@@ -25,7 +25,7 @@ from ..ids import parse_id
 from ..forms import Form
 from ..kamus.models import KamusUsulan
 from ..paging import page_of_list
-from ..siklus.bridge import actor_for, cycle_for, now_utc, state_of
+from .engine_adapter import actor_for, cycle_for, now_utc, state_of
 from ..siklus.current import all_cycles, current_cycle
 from ..tenancy.context import tenant_config, tenant_select
 from ..wilayah.models import KECAMATAN, Wilayah
@@ -34,7 +34,7 @@ from . import operations as ops
 from .messages import status_name
 from .models import Usulan
 from .scope import scoped_usulan
-from .views import explain
+from .explain import explain
 
 bp = Blueprint("ranking", __name__, url_prefix="/peringkat")
 KIND = "musrenbang_kecamatan"

@@ -22,18 +22,18 @@ from ..accounts.models import PerangkatDaerah, Role
 from ..exports.excel import Column, xlsx_response
 from ..exports.pdf import pdf_response, rekap_pdf
 from ..extensions import db
-from ..kamus.importer import normalize_sub_kegiatan, parent_code
+from ..kamus.nomenclature import normalize_sub_kegiatan, parent_code
 from ..kamus.models import Nomenklatur
 from ..money import format_rupiah
 from ..paging import page_of
-from ..siklus.bridge import cycle_for, state_of
+from .engine_adapter import cycle_for, state_of
 from ..siklus.current import all_cycles, current_cycle
 from ..tenancy.context import tenant_config, tenant_get, tenant_select
 from .export import EXPORT_LIMIT
 from .messages import STATUS_NAMES, status_name
 from .models import Usulan
 from .scope import scoped_usulan
-from .views import SUMBER_NAMES
+from .explain import SUMBER_NAMES
 
 bp = Blueprint("renja", __name__, url_prefix="/renja")
 KIND = "forum_pd"

@@ -8,7 +8,6 @@ from __future__ import annotations
 from sqlalchemy import false, or_, select, true
 
 from ..accounts.models import Role, User
-from ..accounts.scope import dapil_kecamatan_codes
 from ..extensions import db
 from ..tenancy.context import current_tenant_id
 from .models import Usulan
@@ -28,8 +27,11 @@ def usulan_clause(user: User):
     if user.role == Role.OPERATOR_PD.value:
         return Usulan.perangkat_daerah_id == user.perangkat_daerah_id
     if user.role == Role.DPRD.value:
-        codes = dapil_kecamatan_codes(user)
-        return or_(Usulan.dprd_user_id == user.id, *[_in_unit(c) for c in codes])
+        # Their own Pokir only (least privilege). The Musrenbang proposals of their dapil, which
+        # they align their Pokir with, are on the public portal with the proposer masked; these
+        # screens would also show proposers' names, phone numbers and NIK (UU 27/2022) and
+        # other members' drafts, which no task of a council member needs.
+        return Usulan.dprd_user_id == user.id
     return false()
 
 

@@ -11,65 +11,33 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, load_only
 
 from .. import workflow
-from ..accounts.models import PerangkatDaerah, Role, User
+from ..accounts.models import PerangkatDaerah, Role
 from ..audit.models import AuditEntry
 from ..conflicts import flash_conflict
 from ..extensions import db
 from ..ids import parse_id
-from ..kamus.models import KamusUsulan, Nomenklatur
+from ..kamus.models import KamusUsulan
 from ..money import parse_rupiah
 from ..paging import page_of
-from ..siklus.bridge import actor_for, cycle_for, now_utc, state_of
+from .engine_adapter import actor_for, cycle_for, now_utc, state_of
 from ..siklus.current import all_cycles, current_cycle
 from ..siklus.models import Siklus
-from ..tenancy.context import current_tenant_id, tenant_config, tenant_select
+from ..tenancy.context import tenant_config, tenant_select
 from ..wilayah.models import Wilayah
 from . import operations as ops
 from .export import export_list
 from .forms import ActionForm, SendForm, UsulanForm
-from .messages import STATUS_NAMES, action_name, refusal_message, status_name
+from .explain import SUMBER_NAMES, explain, holder_name, stage_names  # noqa: F401  (names of the screens)
+from .messages import STATUS_NAMES, action_name, status_name
 from .models import Keputusan, Lampiran, Usulan
 from .scope import get_usulan, scoped_usulan
 
 bp = Blueprint("usulan", __name__, url_prefix="/usulan")
-SUMBER_NAMES = {"lingkungan": "Rembuk Warga", "kelurahan": "Musrenbang kelurahan/desa",
-                "kecamatan": "Musrenbang kecamatan", "pd": "Perangkat Daerah", "pokir": "Pokir DPRD",
-                "bappeda": "Bappeda"}
-
-
 def _cycle_or_404() -> Siklus:
     siklus = current_cycle()
     if siklus is None:
         abort(404)
     return siklus
-
-
-def stage_names(cycle: workflow.Cycle) -> dict[str, str]:
-    return {s.key: s.name for s in cycle.stages}
-
-
-def holder_name(cycle: workflow.Cycle, stage_key: str):
-    """A function naming the holders of a stage: unit names, agency names, member names."""
-    level = cycle.stage(stage_key).level if cycle.stage(stage_key) else None
-
-    def name(holder) -> str:
-        if holder is None:
-            return "—"
-        if isinstance(level, int):
-            own = getattr(current_user, "wilayah", None)  # an operator's own unit: already loaded
-            unit = own if own is not None and own.kode == str(holder) else db.session.scalar(
-                tenant_select(Wilayah).where(Wilayah.kode == str(holder)))
-            return tenant_config().unit_label(unit.tingkat, unit.nama) if unit else str(holder)
-        model = PerangkatDaerah if level in ("pd", "bappeda") else User
-        row = db.session.get(model, parse_id(holder)) if parse_id(holder) else None
-        return row.nama if row is not None and row.tenant_id == current_tenant_id() else str(holder)
-    return name
-
-
-def explain(refusal, cycle, stage_key=None) -> str:
-    return refusal_message(refusal, stage_names=stage_names(cycle),
-                           holder_name=holder_name(cycle, refusal.params.get("stage", stage_key) or stage_key)
-                           if (refusal.params.get("stage", stage_key) in stage_names(cycle)) else None)
 
 
 # ---- the work list ------------------------------------------------------------------------
@@ -83,6 +51,8 @@ def _filtered(siklus: Siklus):
         query = query.where(Usulan.status == args["status"])
     if args.get("sumber") in SUMBER_NAMES:
         query = query.where(Usulan.sumber == args["sumber"])
+    from .desk import task_filter  # the desk's links: ?tahapan=..&tugas=.. (issue 14)
+    query = task_filter(query, siklus, args)
     if args.get("pd", type=int):
         query = query.where(Usulan.perangkat_daerah_id == args.get("pd", type=int))
     kode = (args.get("wilayah") or "").strip()[:40]
@@ -197,23 +167,10 @@ def _action_inputs(action: workflow.ActionSpec, cycle, usulan) -> tuple[dict, di
                 inputs[name] = int(raw)
             else:
                 errors[name] = _("A whole number from 1.")
-        elif name == "agency_id":
-            pd = db.session.scalar(tenant_select(PerangkatDaerah).where(
-                PerangkatDaerah.id == (parse_id(raw) or 0), PerangkatDaerah.aktif.is_(True)))
-            if pd is None:
-                errors[name] = _("Choose an agency of this region.")
-            else:
-                inputs[name] = pd.id
-        elif name == "sub_kegiatan":
-            from ..kamus.importer import normalize_sub_kegiatan
-
-            code = normalize_sub_kegiatan(raw)
-            has_list = db.session.scalar(tenant_select(Nomenklatur.id).limit(1)) is not None
-            if has_list and db.session.scalar(tenant_select(Nomenklatur.id).where(
-                    Nomenklatur.kode == code, Nomenklatur.tingkat == "sub_kegiatan")) is None:
-                errors[name] = _("Not a sub kegiatan of the nomenclature (Permendagri 90/2019).")
-            else:
-                inputs[name] = code
+        elif name == "agency_id":  # which agency: checked by the operation (usulan.inputs)
+            inputs[name] = parse_id(raw)
+        elif name == "sub_kegiatan":  # normalised and checked by the operation
+            inputs[name] = raw
         elif name == "target":
             if len(raw) > 120:
                 errors[name] = _("Write at most %(n)s characters.", n=120)
@@ -394,14 +351,14 @@ def _sendable(siklus: Siklus, cycle: workflow.Cycle) -> list[tuple]:
     for stage in cycle.stages:
         if not stage.spec.sends or stage.next is None:
             continue
-        if user.role == Role.OPERATOR.value and stage.level == user.wilayah.tingkat:
+        if user.role == Role.OPERATOR.value and stage.level.depth == user.wilayah.tingkat:
             out.append((stage, user.wilayah.kode))
-        elif user.role == Role.OPERATOR_PD.value and stage.level == "pd":
+        elif user.role == Role.OPERATOR_PD.value and stage.level.is_pd:
             out.append((stage, user.perangkat_daerah_id))
-        elif user.role == Role.DPRD.value and stage.level == "dprd":
+        elif user.role == Role.DPRD.value and stage.level.is_member:
             out.append((stage, user.id))
         elif user.role in (Role.BAPPEDA.value, Role.SETWAN.value):
-            if user.role == Role.SETWAN.value and stage.level != "dprd":
+            if user.role == Role.SETWAN.value and not stage.level.is_member:
                 continue
             out += [(stage, h) for h in held.get(stage.key, [])]
     return out
@@ -412,7 +369,7 @@ def _holders_with_items(siklus, cycle) -> dict[str, list]:
 
     Units send their own batches, so unit stages are not asked for.
     """
-    keys = [s.key for s in cycle.stages if not isinstance(s.level, int) and s.spec.sends and s.next]
+    keys = [s.key for s in cycle.stages if not s.level.is_unit and s.spec.sends and s.next]
     if not keys:
         return {}
     rows = db.session.execute(
@@ -421,7 +378,7 @@ def _holders_with_items(siklus, cycle) -> dict[str, list]:
                Usulan.tahapan.in_(keys), Usulan.tertutup.is_(False)))
     held: dict[str, set] = {}
     for key, agency, member in rows:
-        holder = member if cycle.stage(key).level == "dprd" else agency
+        holder = member if cycle.stage(key).level.is_member else agency
         if holder is not None:
             held.setdefault(key, set()).add(holder)
     return {key: sorted(holders) for key, holders in held.items()}
@@ -430,8 +387,8 @@ def _holders_with_items(siklus, cycle) -> dict[str, list]:
 @bp.route("/kirim", methods=["GET", "POST"])
 @login_required
 def send():
-    from ..rapat.operations import send_blockers
-
+    """The batches this user may send, each checked by the send operation (the engine's rules
+    and the unit's meeting); sending is that operation, the page only presents its answer."""
     siklus = _cycle_or_404()
     cycle = cycle_for(siklus)
     pairs = _sendable(siklus, cycle)
@@ -443,33 +400,29 @@ def send():
         if chosen is None:
             abort(403)
         stage, holder = chosen
-        blockers = send_blockers(siklus, stage.key, holder)  # the meeting's documents (rapat)
-        if blockers:
-            dry = ops.send(siklus, stage.key, holder, current_user, dry_run=True)
-            for message in ([explain(dry.refusal, cycle, stage.key)] if dry.refusal else []) + blockers:
-                flash(message, "danger")
-            return redirect(url_for("usulan.send", siklus=siklus.id)), 303
         outcome = ops.send(siklus, stage.key, holder, current_user)
         if outcome.ok:
             batch = outcome.batch
             flash(_("%(count)s proposals sent to %(next)s; %(kept)s stay behind.", count=len(batch.forwarded),
                     next=cycle.stage(batch.to_stage).name, kept=len(batch.kept)), "success")
             return redirect(url_for("usulan.index", siklus=siklus.id, tahapan=batch.to_stage))
-        flash(explain(outcome.refusal, cycle, stage.key), "danger")
+        if outcome.stale:
+            flash(_("Some proposals were changed or sent by someone else meanwhile. Nothing was sent; "
+                    "check the page and try again."), "danger")
+        else:
+            flash(explain(outcome.refusal, cycle, stage.key), "danger")
         return redirect(url_for("usulan.send", siklus=siklus.id)), 303
     checks = []
     for stage, holder in pairs:
         outcome = ops.send(siklus, stage.key, holder, current_user, dry_run=True)
         sent = ops.already_sent(siklus, stage.key, holder)
-        blockers = [] if sent else send_blockers(siklus, stage.key, holder)
         usage_count = db.session.scalar(select(func.count()).select_from(Usulan).where(
             Usulan.tenant_id == siklus.tenant_id, Usulan.siklus_id == siklus.id, Usulan.tahapan == stage.key,
             ops.holder_clause(cycle, stage.key, holder)))
         checks.append({"stage": stage, "holder": holder, "holder_name": holder_name(cycle, stage.key)(holder),
-                       "batch": None if blockers else outcome.batch, "held": usage_count,
+                       "batch": outcome.batch, "held": usage_count,
                        "next_name": cycle.stage(outcome.batch.to_stage).name if outcome.batch else None,
-                       "refusal": " ".join(([explain(outcome.refusal, cycle, stage.key)]
-                                            if outcome.refusal else []) + blockers) or None,
+                       "refusal": explain(outcome.refusal, cycle, stage.key) if outcome.refusal else None,
                        "sent": sent})
     return render_template("usulan/send.html", siklus=siklus, checks=checks, form=form)
 

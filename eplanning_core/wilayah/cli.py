@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask.cli import with_appcontext
+from flask_babel import force_locale
 
-from ..extensions import db
-from ..tenancy.context import ensure_tenant_row, tenant_config
+from ..cli_support import region_row, with_database
+from ..tenancy.context import tenant_config
 from .importer import WilayahImportError, import_files
 
 wilayah_cli = click.Group("wilayah", help="The region hierarchy: kecamatan, villages, lowest level.")
@@ -20,7 +20,7 @@ wilayah_cli = click.Group("wilayah", help="The region hierarchy: kecamatan, vill
 @click.option("--units", "units_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The region's lowest-level units (kode,nama[,kode_induk]); default: units.csv in "
                    "the region's folder.")
-@with_appcontext
+@with_database
 def import_command(wilayah_file: Path | None, units_file: Path | None) -> None:
     """Import kecamatan, villages and the lowest level; all or nothing, safe to re-run."""
     config = tenant_config()
@@ -32,13 +32,13 @@ def import_command(wilayah_file: Path | None, units_file: Path | None) -> None:
     if wilayah_file is None and units_file is None:
         raise click.UsageError("no file given and neither wilayah.csv nor units.csv in "
                                f"{config.folder}")
-    tenant = ensure_tenant_row(config)
-    db.session.commit()
+    tenant = region_row(config)
     try:
         report = import_files(tenant.id, config.code, wilayah_file, units_file)
     except WilayahImportError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+        with force_locale("en"):  # messages in English, like the rest of the CLI
+            for problem in exc.problems:
+                click.echo(f"error: {problem}", err=True)
         raise click.ClickException(f"{len(exc.problems)} problem(s); nothing was imported.") from None
     for level in (1, 2, 3):
         click.echo(f"{config.level_name(level)}: {report.created[level]} new, "

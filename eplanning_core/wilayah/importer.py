@@ -1,28 +1,36 @@
-"""Importing a region's units from CSV, all or nothing.
+"""Importing a region's units from CSV or Excel, all or nothing.
 
 Two files:
-- a Kemendagri-format list ``kode,nama[,tingkat]`` (the national wilayah.csv or an extract):
-  only rows under the region's code are taken; kecamatan and desa/kelurahan/nagari;
+- a Kemendagri-format list ``kode,nama[,tingkat][,kode_induk]`` (the national wilayah.csv or an
+  extract): only rows under the region's code are taken; kecamatan and desa/kelurahan/nagari;
 - the region's own list of its lowest level ``kode,nama[,kode_induk]`` (lingkungan, dusun,
   jorong), whose codes extend their village's code: 12.71.01.1001.03.
 
-Every row is checked before anything is written; one bad row refuses the whole import.
-Re-running the same files changes nothing.
+The parent column is optional and goes by any of the names in :data:`PARENT_COLUMNS`
+(Kemendagri-style files say ``induk``, ``kode_induk``, ``parent`` ...). When a row gives it,
+the parent must be the code its own code starts with (a kecamatan's parent is the region
+itself), and, like every derived parent, be in the files or already imported.
+
+Every row is checked before anything is written; one bad row refuses the whole import, each
+problem naming its file and line. Re-running the same files changes nothing.
+docs/configuration.md ("Unit files") shows how the published lists map to these columns.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..audit.operations import record
 from ..extensions import db
+from ..importing import ImportProblem, ImportReport, read_rows
+from ..importing.problems import at
 from .models import DESA, KECAMATAN, LINGKUNGAN, Wilayah
 
 # re.ASCII: "\d" is 0-9 only, not every script's digits ("١٢.٧١.٠١" is no Kemendagri code).
@@ -31,6 +39,12 @@ DESA_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", re.ASCII)
 LOWEST_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}\.[0-9A-Za-z]{1,6}$", re.ASCII)
 TINGKAT_WORDS = {"provinsi": 0, "kabupaten_kota": 0, "kecamatan": KECAMATAN, "desa_kelurahan": DESA}
 MAX_NAME = 120
+#: The parent column, and the other names it has in the files regions get (compared without
+#: case, spaces or hyphens: "Kode Induk" is kode_induk). One file uses one of them.
+PARENT = "kode_induk"
+PARENT_COLUMNS = (PARENT, "induk", "kode_parent", "parent", "parent_code", "parent_kode")
+#: The whole national list may be given (91,599 units in 2025): room for it to grow.
+MAX_ROWS = 250_000
 
 
 @dataclass(frozen=True)
@@ -40,26 +54,13 @@ class Row:
     nama: str
     tingkat: int
     parent_kode: str | None
+    excel: bool = False
 
 
 @dataclass
-class ImportProblem:
-    file: str
-    line: int
-    message: str
+class UnitsReport(ImportReport):
+    """New, renamed and unchanged units per level (1 kecamatan, 2 village, 3 lowest)."""
 
-    def __str__(self) -> str:
-        return f"{self.file}, line {self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
-
-
-class WilayahImportError(Exception):
-    def __init__(self, problems: list[ImportProblem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
-
-
-@dataclass
-class ImportReport:
     created: dict[int, int] = field(default_factory=lambda: {1: 0, 2: 0, 3: 0})
     renamed: dict[int, int] = field(default_factory=lambda: {1: 0, 2: 0, 3: 0})
     unchanged: dict[int, int] = field(default_factory=lambda: {1: 0, 2: 0, 3: 0})
@@ -69,55 +70,59 @@ class ImportReport:
         return any(self.created.values()) or any(self.renamed.values())
 
 
-def _read_csv(data: bytes | str, name: str, problems: list[ImportProblem]):
-    """Yield (line number, row dict); BOM and ';' separators (Excel exports) are accepted."""
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            problems.append(ImportProblem(name, 0, "is not UTF-8 text (save it as CSV UTF-8)"))
-            return
-    data = data.lstrip("\ufeff")
-    first = data.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(data, newline=""), delimiter=delimiter)
-    try:
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    except csv.Error as error:
-        problems.append(ImportProblem(name, 1, f"is not a readable CSV file ({error})"))
-        return
-    missing = [c for c in ("kode", "nama") if c not in header]
-    if missing:
-        problems.append(ImportProblem(name, 1, "the header must name the columns "
-                                      f"kode,nama (missing: {', '.join(missing)})"))
-        return
-    reader.fieldnames = header
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:  # e.g. a stray carriage return inside a field
-            problems.append(ImportProblem(name, reader.line_num, f"is not a readable CSV line ({error})"))
-            return
-        if None in row:
-            problems.append(ImportProblem(name, reader.line_num, "has more values than the header has columns"))
-            continue
-        yield reader.line_num, {k: (v or "").strip() for k, v in row.items()}
+class WilayahImportError(Exception):
+    def __init__(self, problems: list[ImportProblem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _problem(problems: list, file: str, line: int, kind: str, message, excel: bool = False) -> None:
+    problems.append(ImportProblem(line, kind, message, excel, file))
+
+
+def empty_file_problem(file: str, region_code: str) -> ImportProblem:
+    """A Kemendagri file with no unit of the region: the wrong file, or the wrong region."""
+    return ImportProblem(0, "empty", _l("holds no kecamatan or village of region %(region)s",
+                                        region=region_code), False, file)
+
+
+def _read(data: bytes | str, name: str, problems: list[ImportProblem]):
+    """The rows of one file, its parent column's own name, and whether it is Excel."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    report = ImportReport(file=name)
+    _header, records = read_rows(data, name, ("kode", "nama"), report,
+                                 aliases={PARENT: PARENT_COLUMNS[1:]}, max_rows=MAX_ROWS)
+    problems.extend(dataclasses.replace(p, file=name) for p in report.problems)
+    return records, report.column_names.get(PARENT, PARENT), report.excel
+
+
+def _parent_differs(rec: dict, derived: str, column: str, kode: str, name: str, line: int,
+                    excel: bool, problems: list) -> bool:
+    """A given parent that is not the code's own prefix: reported, and True."""
+    given = rec.get(PARENT, "")
+    if not given or given == derived:
+        return False
+    _problem(problems, name, line, "parent_mismatch", _l(
+        "kode '%(kode)s' does not start with its %(column)s '%(induk)s'",
+        kode=kode, column=column, induk=given), excel)
+    return True
 
 
 def parse_kemendagri(data: bytes | str, region_code: str, name: str,
                      problems: list[ImportProblem]) -> list[Row]:
     rows: list[Row] = []
     prefix = region_code + "."
-    for line, rec in _read_csv(data, name, problems):
+    records, column, excel = _read(data, name, problems)
+    for line, rec in records:
         kode, nama = rec.get("kode", ""), rec.get("nama", "")
         if not kode and not nama:
             continue
         tingkat_word = rec.get("tingkat", "")
         if tingkat_word and tingkat_word not in TINGKAT_WORDS:
-            problems.append(ImportProblem(name, line, f"tingkat '{tingkat_word}' is not one of "
-                                          + ", ".join(TINGKAT_WORDS)))
+            _problem(problems, name, line, "tingkat", _l(
+                "tingkat '%(value)s' is not one of %(words)s",
+                value=tingkat_word, words=", ".join(TINGKAT_WORDS)), excel)
             continue
         if not kode.startswith(prefix):
             continue  # another region's row, or the province/kabupaten itself
@@ -126,59 +131,66 @@ def parse_kemendagri(data: bytes | str, region_code: str, name: str,
         elif DESA_CODE.match(kode):
             tingkat, parent = DESA, kode.rsplit(".", 1)[0]
         else:
-            problems.append(ImportProblem(name, line, f"kode '{kode}' is neither a kecamatan code "
-                                          "(12.71.01) nor a desa/kelurahan code (12.71.01.1001)"))
+            _problem(problems, name, line, "kode_shape", _l(
+                "kode '%(kode)s' is neither a kecamatan code (12.71.01) nor a desa/kelurahan code "
+                "(12.71.01.1001)", kode=kode), excel)
             continue
         if tingkat_word and TINGKAT_WORDS[tingkat_word] != tingkat:
-            problems.append(ImportProblem(name, line, f"kode '{kode}' does not fit tingkat '{tingkat_word}'"))
+            _problem(problems, name, line, "tingkat_mismatch", _l(
+                "kode '%(kode)s' does not fit tingkat '%(tingkat)s'", kode=kode, tingkat=tingkat_word),
+                excel)
             continue
-        if not _name_ok(nama, name, line, problems):
+        if _parent_differs(rec, parent or region_code, column, kode, name, line, excel, problems):
             continue
-        rows.append(Row(line, kode, nama, tingkat, parent))
+        if not _name_ok(nama, name, line, excel, problems):
+            continue
+        rows.append(Row(line, kode, nama, tingkat, parent, excel))
     return rows
 
 
 def parse_lowest(data: bytes | str, region_code: str, name: str,
                  problems: list[ImportProblem]) -> list[Row]:
     rows: list[Row] = []
-    for line, rec in _read_csv(data, name, problems):
-        kode, nama, induk = rec.get("kode", ""), rec.get("nama", ""), rec.get("kode_induk", "")
+    records, column, excel = _read(data, name, problems)
+    for line, rec in records:
+        kode, nama = rec.get("kode", ""), rec.get("nama", "")
         if not kode and not nama:
             continue
         if not LOWEST_CODE.match(kode):
-            problems.append(ImportProblem(name, line, f"kode '{kode}' must be the village code "
-                                          "followed by '.' and up to 6 letters or digits, "
-                                          "e.g. 12.71.01.1001.03"))
+            _problem(problems, name, line, "kode_shape", _l(
+                "kode '%(kode)s' must be the village code followed by '.' and up to 6 letters or "
+                "digits, e.g. 12.71.01.1001.03", kode=kode), excel)
             continue
         derived = kode.rsplit(".", 1)[0]
-        if induk and induk != derived:
-            problems.append(ImportProblem(name, line, f"kode '{kode}' does not start with its "
-                                          f"kode_induk '{induk}'"))
+        if _parent_differs(rec, derived, column, kode, name, line, excel, problems):
             continue
         if not kode.startswith(region_code + "."):
-            problems.append(ImportProblem(name, line, f"kode '{kode}' lies outside region {region_code}"))
+            _problem(problems, name, line, "outside_region", _l(
+                "kode '%(kode)s' lies outside region %(region)s", kode=kode, region=region_code), excel)
             continue
-        if not _name_ok(nama, name, line, problems):
+        if not _name_ok(nama, name, line, excel, problems):
             continue
-        rows.append(Row(line, kode, nama, LINGKUNGAN, derived))
+        rows.append(Row(line, kode, nama, LINGKUNGAN, derived, excel))
     return rows
 
 
-def _name_ok(nama: str, file: str, line: int, problems: list[ImportProblem]) -> bool:
+def _name_ok(nama: str, file: str, line: int, excel: bool, problems: list[ImportProblem]) -> bool:
     if not nama:
-        problems.append(ImportProblem(file, line, "nama is empty"))
+        _problem(problems, file, line, "nama_empty", _l("nama is empty"), excel)
         return False
     if len(nama) > MAX_NAME:
-        problems.append(ImportProblem(file, line, f"nama is longer than {MAX_NAME} characters"))
+        _problem(problems, file, line, "nama_long", _l(
+            "nama is longer than %(max)s characters", max=MAX_NAME), excel)
         return False
     if any(unicodedata.category(ch) == "Cc" for ch in nama):  # NUL, tabs, line breaks ...
-        problems.append(ImportProblem(file, line, "nama holds a control character (e.g. NUL or a line break)"))
+        _problem(problems, file, line, "nama_control", _l(
+            "nama holds a control character (e.g. NUL or a line break)"), excel)
         return False
     return True
 
 
 def import_units(tenant_id: int, rows_by_file: list[tuple[str, list[Row]]],
-                 problems: list[ImportProblem] | None = None) -> ImportReport:
+                 problems: list[ImportProblem] | None = None) -> UnitsReport:
     """Check every row against the file and the database, then write all in one transaction."""
     problems = list(problems or [])
     existing = {w.kode: w for w in db.session.scalars(
@@ -188,8 +200,9 @@ def import_units(tenant_id: int, rows_by_file: list[tuple[str, list[Row]]],
         for row in rows:
             if row.kode in incoming:
                 first_file, first = incoming[row.kode]
-                problems.append(ImportProblem(file, row.line, f"kode '{row.kode}' appears twice "
-                                              f"(first in {first_file}, line {first.line})"))
+                _problem(problems, file, row.line, "duplicate", _l(
+                    "kode '%(kode)s' appears twice (first in %(file)s, %(where)s)", kode=row.kode,
+                    file=first_file, where=at(first.line, first.excel)), row.excel)
                 continue
             incoming[row.kode] = (file, row)
     for kode, (file, row) in incoming.items():
@@ -199,20 +212,21 @@ def import_units(tenant_id: int, rows_by_file: list[tuple[str, list[Row]]],
         parent_level = parent[1].tingkat if parent else (
             existing[row.parent_kode].tingkat if row.parent_kode in existing else None)
         if parent_level is None:
-            problems.append(ImportProblem(file, row.line, f"its parent unit '{row.parent_kode}' "
-                                          "is neither in the file nor already imported"))
+            _problem(problems, file, row.line, "parent_missing", _l(
+                "its parent unit '%(parent)s' is neither in the file nor already imported",
+                parent=row.parent_kode), row.excel)
         elif parent_level != row.tingkat - 1:
-            problems.append(ImportProblem(file, row.line, f"its parent '{row.parent_kode}' is not "
-                                          "one level above it"))
+            _problem(problems, file, row.line, "parent_level", _l(
+                "its parent '%(parent)s' is not one level above it", parent=row.parent_kode), row.excel)
     for kode, (file, row) in incoming.items():
         if kode in existing and existing[kode].tingkat != row.tingkat:
-            problems.append(ImportProblem(file, row.line, f"kode '{kode}' is already imported at "
-                                          "another level"))
+            _problem(problems, file, row.line, "level_changed", _l(
+                "kode '%(kode)s' is already imported at another level", kode=kode), row.excel)
     if problems:
         db.session.rollback()
         raise WilayahImportError(sorted(problems, key=lambda p: (p.file, p.line)))
 
-    report = ImportReport()
+    report = UnitsReport()
     by_kode = dict(existing)
     try:
         for level in (KECAMATAN, DESA, LINGKUNGAN):
@@ -255,15 +269,16 @@ def _jenis(kode: str, level: int) -> str | None:
 
 
 def import_files(tenant_id: int, region_code: str, wilayah_file: Path | None,
-                 units_file: Path | None) -> ImportReport:
+                 units_file: Path | None) -> UnitsReport:
+    """Read, check and import the two files (either may be None); WilayahImportError lists
+    every problem and nothing is written."""
     problems: list[ImportProblem] = []
     parsed: list[tuple[str, list[Row]]] = []
     if wilayah_file is not None:
         parsed.append((wilayah_file.name, parse_kemendagri(
             wilayah_file.read_bytes(), region_code, wilayah_file.name, problems)))
         if not parsed[-1][1] and not problems:
-            problems.append(ImportProblem(wilayah_file.name, 0,
-                                          f"holds no kecamatan or village of region {region_code}"))
+            problems.append(empty_file_problem(wilayah_file.name, region_code))
     if units_file is not None:
         parsed.append((units_file.name, parse_lowest(
             units_file.read_bytes(), region_code, units_file.name, problems)))

@@ -23,7 +23,8 @@ from .cycle import Cycle
 from .defaults import default_cycle, default_stage_config, default_stages
 from .engine import ActionSpec, allowed, apply, check, check_create, create
 from .events import Creation, HistoryEvent, SendBatch, Transition
-from .kinds import KINDS, StageKind
+from .kinds import KINDS, MeetingRule, StageKind
+from .levels import Level
 from .moves import MOVES, Move
 from .refusals import RULES, Refusal, Refused
 from .schedule import check_extend, extend
@@ -34,7 +35,8 @@ from .windows import Extension
 
 __all__ = [
     "ActionSpec", "Actor", "Creation", "Criterion", "Cycle", "Extension", "HistoryEvent",
-    "KINDS", "Limit", "MOVES", "Move", "ProposalState", "ROLES", "RULES", "Refusal", "Refused",
+    "KINDS", "Level", "Limit", "MOVES", "MeetingRule", "Move", "ProposalState", "ROLES", "RULES",
+    "Refusal", "Refused",
     "STATUSES", "SendBatch", "StageConfigError", "StageDef", "StageKind", "StageProblem",
     "Transition", "Usage", "allowed", "apply", "check", "check_create", "check_extend",
     "check_send", "create", "cycle_from_config", "default_cycle", "default_stage_config",

@@ -16,7 +16,6 @@ from .actors import Actor
 from .cycle import Cycle
 from .events import HistoryEvent, SendBatch, Transition
 from .guards import who_refusal
-from .kinds import AGENCY_LEVELS
 from .moves import BAPPEDA, DECIDER, SETWAN
 from .refusals import Refusal, Refused
 from .stages import StageDef
@@ -90,8 +89,8 @@ class _Plan:
 
 
 def _plan(cycle: Cycle, stage_key: str, holder: Hashable, items: Iterable[ProposalState],
-          actor: Actor, now: datetime, already_sent: bool, to_stage: str | None
-          ) -> tuple[Refusal | None, _Plan | None]:
+          actor: Actor, now: datetime, already_sent: bool, to_stage: str | None,
+          meeting_missing: Iterable[str] | None = None) -> tuple[Refusal | None, _Plan | None]:
     require_aware(now)
     stage = cycle.stage(stage_key)
     if stage is None:
@@ -110,7 +109,7 @@ def _plan(cycle: Cycle, stage_key: str, holder: Hashable, items: Iterable[Propos
         return Refusal("already_sent", {"stage": stage_key, "holder": str(holder)}), None
 
     spec = stage.spec
-    needs_agency = nxt.level in AGENCY_LEVELS
+    needs_agency = nxt.level.is_agency
     undecided, unsurveyed, unrouted, unmapped = _Ids(), _Ids(), _Ids(), _Ids()
     forwarded, kept, seen = [], [], set()
     total = 0
@@ -156,25 +155,38 @@ def _plan(cycle: Cycle, stage_key: str, holder: Hashable, items: Iterable[Propos
     if ceiling is not None and total > ceiling:
         return Refusal("ceiling_exceeded", {**base, "total": total, "ceiling": ceiling,
                                             "excess": total - ceiling}), None
+    missing = list(meeting_missing or ())
+    if spec.needs_meeting and missing:
+        rule = spec.meeting
+        return Refusal("meeting_incomplete", {
+            **base, "missing": missing, "delegates": rule.delegates[0] if rule.delegates else 0}), None
     return None, _Plan(stage, nxt, forwarded, kept, len(forwarded), total, quota, ceiling)
 
 
 def check_send(cycle: Cycle, stage_key: str, holder: Hashable, items: Iterable[ProposalState],
                actor: Actor, now: datetime, *, already_sent: bool = False,
-               to_stage: str | None = None) -> Refusal | None:
+               to_stage: str | None = None, meeting_missing: Iterable[str] | None = None
+               ) -> Refusal | None:
     """None when ``holder`` may send now; ``items``: all its proposals at the stage.
 
     ``already_sent``: a submission of this holder at this stage is on record.
     ``to_stage``: where the user means to send; anything but the next stage is refused.
+    ``meeting_missing``: at a stage whose kind needs a meeting (``StageKind.meeting``), what
+    the holder's meeting record still lacks (``meeting``, ``start``, ``delegates``,
+    ``berita_acara``): anything listed refuses with ``meeting_incomplete``. None: not checked
+    (the operations layer always tells).
     """
-    return _plan(cycle, stage_key, holder, items, actor, now, already_sent, to_stage)[0]
+    return _plan(cycle, stage_key, holder, items, actor, now, already_sent, to_stage,
+                 meeting_missing)[0]
 
 
 def send(cycle: Cycle, stage_key: str, holder: Hashable, items: Iterable[ProposalState],
          actor: Actor, now: datetime, *, already_sent: bool = False,
-         to_stage: str | None = None) -> SendBatch:
-    """Per-item transitions for the whole batch; raises Refused when the batch is refused."""
-    refusal, plan = _plan(cycle, stage_key, holder, items, actor, now, already_sent, to_stage)
+         to_stage: str | None = None, meeting_missing: Iterable[str] | None = None) -> SendBatch:
+    """Per-item transitions for the whole batch; raises Refused when the batch is refused
+    (the arguments as for :func:`check_send`)."""
+    refusal, plan = _plan(cycle, stage_key, holder, items, actor, now, already_sent, to_stage,
+                          meeting_missing)
     if refusal:
         raise Refused(refusal)
     stage, nxt = plan.stage, plan.next

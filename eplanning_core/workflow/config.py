@@ -15,7 +15,8 @@ from typing import Any, Iterable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .cycle import Cycle
-from .kinds import AGENCY_LEVELS, KINDS, LEVELS
+from .kinds import KINDS, LEVELS
+from .levels import Level
 from .stages import Criterion, Limit, StageDef
 from .state import BELUM_DIBAHAS
 
@@ -206,12 +207,14 @@ def _stage(index: int, raw: Mapping[str, Any], tz: ZoneInfo, out: _Collector) ->
         add("kind", f"unknown kind {kind_key!r}; known kinds: {', '.join(KINDS)}")
         return None
     kind = KINDS[kind_key]
-    level = raw.get("level", kind.level)
+    level = raw.get("level", kind.level.key)
     if level not in LEVELS or isinstance(level, bool):
         add("level", f"must be one of 3 (lingkungan/dusun/jorong), 2 (kelurahan/desa/nagari), "
                      f"1 (kecamatan), \"pd\", \"dprd\" or \"bappeda\" (got {level!r})")
-    elif level != kind.level:
+        level = kind.level
+    elif level != kind.level.key:
         add("level", f"a '{kind_key}' stage is decided at level {kind.level!r}, not {level!r}")
+    level = Level.of(level)  # parsed once: every later check asks the value
 
     opens, closes, entry = _window(raw, tz, add)
     creators = kind.default_creators
@@ -289,15 +292,14 @@ def _link(parsed: list[tuple[int, dict]], out: _Collector) -> None:
         elif not KINDS[other["kind"]].receives:
             add(f"stage \"{target}\" ({other['kind']}) takes no proposals from other stages")
         else:
-            here, there = _LEVEL_ORDER.get(args["level"]), _LEVEL_ORDER.get(other["level"])
-            if here is not None and there is not None:
-                if there < here or (there == here and isinstance(args["level"], int)):
-                    add(f"stage \"{target}\" is decided at level {other['level']!r}, which is not "
-                        f"above this stage's level {args['level']!r}")
-                elif other["level"] in AGENCY_LEVELS and args["level"] not in AGENCY_LEVELS \
-                        and not kind.routes:
-                    add(f"stage \"{target}\" works per agency (PD), but a '{args['kind']}' stage "
-                        "cannot route proposals to an agency")
+            here, there = _LEVEL_ORDER[args["level"].key], _LEVEL_ORDER[other["level"].key]
+            if there < here or (there == here and args["level"].is_unit):
+                add(f"stage \"{target}\" is decided at level {other['level']!r}, which is not "
+                    f"above this stage's level {args['level']!r}")
+            elif other["level"].is_agency and not args["level"].is_agency \
+                    and not kind.routes:
+                add(f"stage \"{target}\" works per agency (PD), but a '{args['kind']}' stage "
+                    "cannot route proposals to an agency")
     receiving = {a["next"] for _, a in parsed if a["next"]}
     for index, args in parsed:
         if args["key"] not in receiving and not args["creators"]:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Hashable
 from zoneinfo import ZoneInfo
 
-from .kinds import AGENCY_LEVELS
 from .stages import Criterion, StageDef
 from .state import ProposalState
 from .units import ancestor
@@ -77,8 +76,8 @@ class Cycle:
         or the DPRD member who entered it."""
         stage = stage or self.stage(state.stage_key)
         level = stage.level
-        if isinstance(level, int):
-            return ancestor(state.unit_code, level)
-        if level in AGENCY_LEVELS:
+        if level.is_unit:
+            return ancestor(state.unit_code, level.depth)
+        if level.is_agency:
             return state.agency_id
         return state.owner_id

@@ -178,10 +178,10 @@ def _creation_refusal(cycle: Cycle, stage: StageDef, actor: Actor, unit_code: st
             "allowed": _allowed_names(cycle, stage)}), None
     level = stage.level
     if actor.role not in stage.creators or (
-            actor.role == OPERATOR and actor.unit_level != level):
+            actor.role == OPERATOR and actor.unit_level != level.depth):
         return Refusal("wrong_role", {
             "action": "buat", "role": actor.role, "allowed": list(stage.creators),
-            "level": level if isinstance(level, int) else None,
+            "level": level.depth,
             "actor_level": actor.unit_level}), None
     if unit_code is not None:
         try:
@@ -189,9 +189,9 @@ def _creation_refusal(cycle: Cycle, stage: StageDef, actor: Actor, unit_code: st
         except ValueError:
             return Refusal("invalid_input", {"field": "unit_code", "value": repr(unit_code),
                                              "expected": "a unit code such as 12.71.01.1001"}), None
-    if unit_code is None and (isinstance(level, int) or actor.role == DPRD):
+    if unit_code is None and (level.is_unit or actor.role == DPRD):
         return Refusal("missing_field", {"action": "buat", "fields": ["unit_code"]}), None
-    if isinstance(level, int) and ancestor(unit_code, level) is None:
+    if level.is_unit and ancestor(unit_code, level.depth) is None:
         return Refusal("invalid_input", {"field": "unit_code", "value": repr(unit_code),
                                          "expected": f"a unit at level {level} or below"}), None
     holder = _creation_holder(stage, actor, unit_code)
@@ -216,8 +216,8 @@ def _creation_refusal(cycle: Cycle, stage: StageDef, actor: Actor, unit_code: st
 
 
 def _creation_holder(stage: StageDef, actor: Actor, unit_code: str | None):
-    if isinstance(stage.level, int):
-        return ancestor(unit_code, stage.level)
+    if stage.level.is_unit:
+        return ancestor(unit_code, stage.level.depth)
     if actor.role == OPERATOR_PD:
         return actor.agency_id
     if actor.role == DPRD:
@@ -251,7 +251,7 @@ def create(cycle: Cycle, stage_key: str, actor: Actor, now: datetime, *,
         id=None, stage_key=stage_key, status=BELUM_DIBAHAS, unit_code=unit_code,
         agency_id=actor.agency_id if actor.role == OPERATOR_PD else None,
         owner_id=actor.user_id if actor.role == DPRD else None,
-        source=SOURCES[stage.level], total=total)
+        source=SOURCES[stage.level.key], total=total)
     event = HistoryEvent(
         type="buat", proposal_id=None, actor_id=actor.user_id, actor_role=actor.role, at=now,
         stage_key=stage_key, from_stage=None, to_stage=stage_key, from_status=None,

@@ -15,6 +15,7 @@ from typing import Any, Hashable, Mapping
 
 from .actors import BAPPEDA, DPRD, OPERATOR, OPERATOR_PD, Actor
 from .cycle import Cycle
+from .levels import Level
 from .moves import DECIDER, Move
 from .refusals import Refusal
 from .scoring import ScoreError, score
@@ -43,8 +44,8 @@ class Context:
 
 # ---- who ---------------------------------------------------------------------------------
 
-def decider_role(level) -> str:
-    return OPERATOR if isinstance(level, int) else _LEVEL_ROLE[level]
+def decider_role(level: Level) -> str:
+    return OPERATOR if level.is_unit else _LEVEL_ROLE[level.key]
 
 
 def _class_role(who: str, level) -> str:
@@ -55,11 +56,11 @@ def in_scope(who: str, stage: StageDef, holder: Hashable | None, actor: Actor) -
     """Whether ``actor`` (whose role fits ``who``) may act on what ``holder`` holds."""
     if who == DECIDER:
         level = stage.level
-        if isinstance(level, int):
-            return actor.unit_level == level and same_holder(holder, actor.unit_code)
-        if level == "pd":
+        if level.is_unit:
+            return actor.unit_level == level.depth and same_holder(holder, actor.unit_code)
+        if level.is_pd:
             return same_holder(holder, actor.agency_id)
-        if level == "dprd":
+        if level.is_member:
             return same_holder(holder, actor.user_id)
     return True  # setwan and bappeda see the whole region
 
@@ -72,7 +73,7 @@ def who_refusal(who: tuple[str, ...], stage: StageDef, holder: Hashable | None, 
     for w in who:
         roles.setdefault(_class_role(w, stage.level), []).append(w)
     classes = roles.get(actor.role)
-    level = stage.level if isinstance(stage.level, int) else None
+    level = stage.level.depth
     if not classes or (actor.role == OPERATOR and DECIDER in classes
                        and actor.unit_level != level):
         return Refusal("wrong_role", {"action": action, "role": actor.role,

@@ -9,26 +9,45 @@ agencies), ``pokir`` (Pokok-pokok Pikiran: DPRD council members' proposals from 
 ``musrenbang_rkpd`` (Bappeda consolidates the regional work plan, RKPD), ``penetapan_rkpd``
 (the RKPD is set and published) and ``penganggaran`` (budgeting: funded or not in the APBD).
 A stage definition picks one kind and may only narrow what the kind offers.
+
+The unit meetings (Rembuk Warga and both Musrenbang) also say what their meeting (rapat) must
+have on record before a unit sends its batch up (:class:`MeetingRule`): the proposal's send
+operation refuses without it (``meeting_incomplete``), whoever calls it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .levels import LEVEL_KEYS, Level
 from .state import (BELUM_DIBAHAS, DANA_DESA, DIDANAI, DIPERIKSA, DITERIMA,
                     DITERIMA_DENGAN_PERUBAHAN, DITOLAK, TIDAK_DIDANAI)
 
 #: Decisions a stage may list in its ``decisions``; every other action comes with the kind.
 DECISIONS = (DITERIMA, DITERIMA_DENGAN_PERUBAHAN, DITOLAK, DANA_DESA, DIDANAI, TIDAK_DIDANAI)
-LEVELS = (1, 2, 3, "pd", "dprd", "bappeda")
-AGENCY_LEVELS = ("pd", "bappeda")  # stages whose proposals are held per agency
+LEVELS = LEVEL_KEYS
+AGENCY_LEVELS = ("pd", "bappeda")  # level keys whose proposals are held per agency (Level.is_agency)
+
+
+@dataclass(frozen=True)
+class MeetingRule:
+    """What a unit's meeting must have on record before the unit sends its batch up.
+
+    Every meeting needs its place and its (past) start time; Medan's SOP makes the berita
+    acara of a Rembuk Warga after sending, so only the Musrenbang need it signed before.
+    """
+
+    berita_acara: bool = False          # the signed berita acara is uploaded
+    delegates: tuple[int, int] | None = None  # delegates to the next forum: (required when any
+    #                                           are named, most allowed); None: none are named
+    delegates_to_send: bool = False     # sending needs the required number named
 
 
 @dataclass(frozen=True)
 class StageKind:
     key: str
     description: str
-    level: object                   # the level that decides at this kind of stage
+    level: Level                    # the level that decides at this kind of stage
     creators: tuple[str, ...]       # roles that may be allowed to enter proposals
     default_creators: tuple[str, ...]
     decisions: tuple[str, ...]      # decisions offered (a stage may list fewer)
@@ -44,6 +63,11 @@ class StageKind:
     needs_mapping: bool = False     # accepting needs a sub kegiatan code and pagu
     editable: bool = True           # proposal content may still change here
     send_event: str = "kirim"       # history event of what goes up
+    meeting: MeetingRule | None = None  # a unit meeting (rapat) that sending needs on record
+
+    @property
+    def needs_meeting(self) -> bool:
+        return self.meeting is not None
 
     def offers(self, action: str) -> bool:
         return action in self.decisions or action in self.actions
@@ -53,41 +77,43 @@ _ACCEPTED = frozenset({DITERIMA, DITERIMA_DENGAN_PERUBAHAN})
 
 KINDS: dict[str, StageKind] = {k.key: k for k in (
     StageKind("rembuk_warga", "neighbourhood meeting: enter, survey, send to the village",
-              level=3, creators=("operator",), default_creators=("operator",),
+              level=Level(3), creators=("operator",), default_creators=("operator",),
               decisions=(DITOLAK,), actions=("ubah", "survei_selesai"), sends=True,
-              receives=False, forwards=frozenset({BELUM_DIBAHAS}), limits=True, survey=True),
+              receives=False, forwards=frozenset({BELUM_DIBAHAS}), limits=True, survey=True,
+              meeting=MeetingRule()),
     StageKind("musrenbang_desa", "village Musrenbang: decide, keep for village funds, send up",
-              level=2, creators=("operator",), default_creators=("operator",),
+              level=Level(2), creators=("operator",), default_creators=("operator",),
               decisions=(DITERIMA, DITERIMA_DENGAN_PERUBAHAN, DITOLAK, DANA_DESA),
               actions=("ubah", "prioritas"), sends=True, receives=True, forwards=_ACCEPTED,
-              pending=frozenset({BELUM_DIBAHAS}), limits=True),
+              pending=frozenset({BELUM_DIBAHAS}), limits=True,
+              meeting=MeetingRule(berita_acara=True, delegates=(3, 3), delegates_to_send=True)),
     StageKind("musrenbang_kecamatan", "sub-district Musrenbang: score, decide, route to agencies",
-              level=1, creators=("operator",), default_creators=("operator",),
+              level=Level(1), creators=("operator",), default_creators=("operator",),
               decisions=(DITERIMA, DITERIMA_DENGAN_PERUBAHAN, DITOLAK),
               actions=("ubah", "prioritas", "skor", "rute"), sends=True, receives=True,
               forwards=_ACCEPTED, pending=frozenset({BELUM_DIBAHAS}), limits=True, scores=True,
-              routes=True),
+              routes=True, meeting=MeetingRule(berita_acara=True, delegates=(1, 5))),
     StageKind("pokir", "DPRD members enter, Setwan checks, Bappeda validates, routed to agencies",
-              level="dprd", creators=("dprd",), default_creators=("dprd",),
+              level=Level("dprd"), creators=("dprd",), default_creators=("dprd",),
               decisions=(DITERIMA, DITOLAK), actions=("ubah", "periksa", "rute"), sends=True,
               receives=False, forwards=frozenset({DITERIMA}),
               pending=frozenset({BELUM_DIBAHAS, DIPERIKSA}), limits=True, routes=True),
     StageKind("forum_pd", "agency forum: accept and map to a sub kegiatan, reject, or hand over",
-              level="pd", creators=("operator_pd",), default_creators=(),
+              level=Level("pd"), creators=("operator_pd",), default_creators=(),
               decisions=(DITERIMA, DITERIMA_DENGAN_PERUBAHAN, DITOLAK),
               actions=("ubah", "skor", "alihkan"), sends=True, receives=True, forwards=_ACCEPTED,
               pending=frozenset({BELUM_DIBAHAS}), limits=True, scores=True, needs_mapping=True),
     StageKind("musrenbang_rkpd", "Bappeda consolidates and verifies within each agency's ceiling",
-              level="bappeda", creators=(), default_creators=(),
+              level=Level("bappeda"), creators=(), default_creators=(),
               decisions=(DITERIMA, DITERIMA_DENGAN_PERUBAHAN, DITOLAK), actions=("ubah",),
               sends=True, receives=True, forwards=_ACCEPTED, pending=frozenset({BELUM_DIBAHAS}),
               limits=True, needs_mapping=True),
     StageKind("penetapan_rkpd", "the RKPD is set, locked and published, then handed to budgeting",
-              level="bappeda", creators=(), default_creators=(), decisions=(), actions=(),
+              level=Level("bappeda"), creators=(), default_creators=(), decisions=(), actions=(),
               sends=True, receives=True, forwards=frozenset({BELUM_DIBAHAS}), editable=False,
               send_event="tetapkan"),
     StageKind("penganggaran", "budgeting: each planned item comes back funded or not funded",
-              level="bappeda", creators=(), default_creators=(),
+              level=Level("bappeda"), creators=(), default_creators=(),
               decisions=(DIDANAI, TIDAK_DIDANAI), actions=(), sends=False, receives=True,
               editable=False),
 )}

@@ -79,6 +79,9 @@ MESSAGES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "ceiling_exceeded": lambda p: (
         f"The ceiling (pagu) of {p['holder']} at stage '{p['stage']}' is {rupiah(p['ceiling'])}; "
         f"this batch totals {rupiah(p['total'])}, {rupiah(p['excess'])} over."),
+    "meeting_incomplete": lambda p: (
+        f"{p['holder']} sends from stage '{p['stage']}' only with its meeting on record; "
+        f"still missing: {_listing(p.get('missing'))}."),
     "invalid_extension": lambda p: (
         f"The new closing time {p['closes']} must be later than the current one "
         f"({p['current']}) for stage '{p['stage']}'."),

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Hashable, Mapping
 
 from .kinds import KINDS, StageKind
+from .levels import Level
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class StageDef:
     key: str
     name: str
     kind: str
-    level: object
+    level: Level                     # given as 1, 2, 3, "pd", "dprd" or "bappeda" too
     opens: datetime                  # naive, region-local, inclusive
     closes: datetime                 # naive, region-local, exclusive
     entry_closes: datetime | None = None  # last moment to enter new proposals (exclusive)
@@ -60,6 +61,9 @@ class StageDef:
     criteria: tuple[Criterion, ...] = ()
     survey: bool = False
     next: str | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "level", Level.of(self.level))
 
     @property
     def spec(self) -> StageKind:

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import re
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
-from conftest import IN_CI, ROOT, _empty_all_tables, make_app
+from support.apps import empty_all_tables, make_app
+from support.browser import artifact
+from support.env import IN_CI
 
 CHROMIUM = os.environ.get("EPLANNING_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
-ARTIFACTS = ROOT / "test-artifacts" / "e2e"
 
 
 def browser_problem() -> str | None:
@@ -33,11 +32,6 @@ def browser_problem() -> str | None:
     if not os.access(CHROMIUM, os.X_OK):
         return f"no chromium at {CHROMIUM} (apt-get install -y chromium)"
     return None
-
-
-def artifact(name: str) -> Path:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return ARTIFACTS / (re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") + ".png")
 
 
 # ---- the browser ---------------------------------------------------------------------------------
@@ -186,5 +180,5 @@ def demo_server(chromium, database_url, tmp_path_factory):
         server.server_close()
         with app.app_context():
             db.session.remove()
-            _empty_all_tables()
+            empty_all_tables()
             db.engine.dispose()

@@ -16,11 +16,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from e2e.conftest import artifact
+from support.browser import PASSWORD, artifact, expect
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "demo-eplanning-2027"  # README.md, "Demo accounts"
 TZ = ZoneInfo("Asia/Jakarta")     # Kota Medan's tenant.toml
 DINAS = "Dinas Sumber Daya Air, Bina Marga dan Bina Konstruksi"
 BUDGET = "Penganggaran (KUA-PPAS dan APBD)"
@@ -41,12 +40,6 @@ JOURNEY = [
     (f"Ditetapkan dalam RKPD → {BUDGET}", "Penetapan RKPD", "Bappeda"),
     ("Didanai", BUDGET, "Bappeda"),
 ]
-
-
-def expect(*args, **kwargs):
-    from playwright.sync_api import expect as _expect
-
-    return _expect(*args, **kwargs)
 
 
 # ---- what a user does ------------------------------------------------------------------------------

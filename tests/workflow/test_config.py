@@ -70,7 +70,7 @@ def test_defaults_fill_what_a_region_leaves_out():
          "closes": date(2026, 3, 31)},
     ]
     desa, kec, pokir, forum = stages_from_config(minimal, "Asia/Jakarta")
-    assert (desa.level, desa.next, desa.creators) == (2, "kec", ("operator",))
+    assert (desa.level.depth, desa.next, desa.creators) == (2, "kec", ("operator",))
     assert desa.closes == datetime(2026, 2, 10, 16, 0)
     assert kec.next == "forum" and pokir.next == "forum", "pokir receives nothing: skipped"
     assert forum.next is None, "the last stage this region runs in the system"

@@ -74,6 +74,9 @@ SCENARIOS = {
         _cycle_with("musrenbang_desa", ceiling=15_000_000), "musrenbang_desa", KEL1,
         [item(i, "musrenbang_desa", status="diterima") for i in (1, 2)], A["kel1"],
         DURING["musrenbang_desa"]),
+    "meeting_incomplete": lambda: check_send(
+        CYCLE, "musrenbang_desa", KEL1, [item(1, "musrenbang_desa", status="diterima")], A["kel1"],
+        DURING["musrenbang_desa"], meeting_missing=["berita_acara"]),
     "invalid_extension": lambda: check_extend(CYCLE, A["bappeda"], "musrenbang_desa",
                                               wib(2026, 2, 10).replace(tzinfo=None), "late",
                                               DURING["musrenbang_desa"]),

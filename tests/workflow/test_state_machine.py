@@ -50,9 +50,9 @@ class PlanningCycle(RuleBasedStateMachine):
 
     def _holder_for_new(self, stage_key, actor, unit):
         stage = CYCLE.stage(stage_key)
-        if isinstance(stage.level, int):
-            return ancestor(unit, stage.level) if unit else None
-        return actor.agency_id if stage.level == "pd" else actor.user_id
+        if stage.level.is_unit:
+            return ancestor(unit, stage.level.depth) if unit else None
+        return actor.agency_id if stage.level.is_pd else actor.user_id
 
     def _do(self, state, actor_name, action, inputs, reason, now):
         actor = ACTORS[actor_name]

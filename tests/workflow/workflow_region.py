@@ -119,11 +119,11 @@ def decider_name(state: ProposalState, action: str) -> str:
     if DECIDER not in who:
         return "setwan" if SETWAN in who else "bappeda"
     level = stage.level
-    if isinstance(level, int):
-        return UNIT_ACTOR.get(ancestor(state.unit_code, level), "bappeda")
-    if level == "pd":
+    if level.is_unit:
+        return UNIT_ACTOR.get(ancestor(state.unit_code, level.depth), "bappeda")
+    if level.is_pd:
         return AGENCY_ACTOR.get(state.agency_id, "bappeda")
-    if level == "dprd":
+    if level.is_member:
         return USER_ACTOR.get(state.owner_id, "bappeda")
     return "bappeda"
 

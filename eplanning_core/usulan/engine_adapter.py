@@ -1,8 +1,10 @@
 """Between the plain-Python workflow engine and the database: actors, states and cycles.
 
 The engine knows nothing of rows; this module turns a User into an Actor, an Usulan row
-into a ProposalState (and a Transition's changes back into columns), and a Siklus with its
-schedule, ceilings and extensions into the engine's Cycle.
+into a ProposalState, and a Siklus with its schedule, ceilings and extensions into the
+engine's Cycle. :data:`COLUMN_OF` is the one mapping of engine fields to columns: rows are
+read through it here and a Transition's changes are written through it by
+:mod:`.transitions`, the only writer of those columns.
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ from .. import workflow
 from ..accounts.models import Role, User
 from ..accounts.scope import dapil_kecamatan_codes
 from ..extensions import db
+from ..siklus.models import Pagu, Perpanjangan, Siklus, Tahapan
 from ..tenancy.context import tenant_config
 from ..tenancy.stages import stage_config_for_year
-from ..usulan.models import Usulan
 from ..wilayah.models import Wilayah
-from .models import Pagu, Perpanjangan, Siklus, Tahapan
+from .models import Usulan
 
 #: ProposalState field -> Usulan column.
 COLUMN_OF = {
@@ -33,8 +35,9 @@ COLUMN_OF = {
     "priority": "prioritas", "score": "skor", "sub_kegiatan": "sub_kegiatan_kode", "pagu": "pagu",
     "target": "target", "funded_amount": "anggaran_jumlah",
 }
-#: The columns to load when only the engine's view of many proposals is needed.
-STATE_COLUMNS = [Usulan.id] + [getattr(Usulan, c) for c in COLUMN_OF.values()]
+#: The columns to load when only the engine's view of many proposals is needed, with the
+#: version a write of them compares against (:mod:`.transitions`).
+STATE_COLUMNS = [Usulan.id] + [getattr(Usulan, c) for c in COLUMN_OF.values()] + [Usulan.version]
 
 
 def now_utc() -> datetime:
@@ -56,8 +59,9 @@ def actor_for(user: User) -> workflow.Actor:
 
 
 _READ = attrgetter("id", *COLUMN_OF.values())
-#: COLUMN_OF lists ProposalState's fields in their order: a row is read as one tuple.
-_IN_ORDER = [f.name for f in fields(workflow.ProposalState)] == ["id", *COLUMN_OF]
+# COLUMN_OF lists ProposalState's fields in their order, so a row is read as one tuple.
+if [f.name for f in fields(workflow.ProposalState)] != ["id", *COLUMN_OF]:
+    raise RuntimeError("COLUMN_OF must list ProposalState's fields in their order")
 
 
 def state_of(row) -> workflow.ProposalState:
@@ -65,28 +69,8 @@ def state_of(row) -> workflow.ProposalState:
 
     Bulk operations build 20,000 of these: positional arguments from one attrgetter.
     """
-    if not _IN_ORDER:
-        values = {field: getattr(row, column) for field, column in COLUMN_OF.items()}
-        values["source"] = values["source"] or ""
-        return workflow.ProposalState(id=row.id, **values)
     id_, stage, status, unit, agency, owner, source, *rest = _READ(row)
     return workflow.ProposalState(id_, stage, status, unit, agency, owner, source or "", *rest)
-
-
-def write_changes(usulan: Usulan, changes) -> dict:
-    """Copy a Transition's changes onto the row; returns {column: [old, new]} for the history."""
-    diff = {}
-    for field, value in changes.items():
-        column = COLUMN_OF[field]
-        old = getattr(usulan, column)
-        if old != value:
-            diff[column] = [_plain(old), _plain(value)]
-            setattr(usulan, column, value)
-    return diff
-
-
-def _plain(value):
-    return value if value is None or isinstance(value, (bool, int, str)) else str(value)
 
 
 # ---- the Cycle of a Siklus ----------------------------------------------------------------
