@@ -70,20 +70,7 @@ def grant_app_role(connection, role: str, password: str | None = None) -> list[s
     if me == role:
         raise AppRoleError(f"'{role}' is the role running this command, the owner: the "
                            "application needs a role of its own")
-    found = connection.execute(text("select rolsuper, rolbypassrls from pg_roles where rolname = :r"),
-                               {"r": role}).first()
-    secret = f" PASSWORD {_literal(password)}" if password else ""
-    if found is None:
-        connection.exec_driver_sql(f"CREATE ROLE {quoted} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
-                                f"NOBYPASSRLS{secret}")
-        done.append(f"created role {role} (login, no superuser, no bypass of row level security)")
-    else:
-        if found.rolsuper or found.rolbypassrls:
-            raise AppRoleError(f"role '{role}' is a superuser or bypasses row level security; a "
-                               f"superuser must run: ALTER ROLE {quoted} NOSUPERUSER NOBYPASSRLS")
-        if password:
-            connection.exec_driver_sql(f"ALTER ROLE {quoted}{secret}")
-            done.append(f"new password for role {role}")
+    ensure_login_role(connection, role, password, done)
     schema = connection.scalar(text("select current_schema()"))
     owned = connection.scalars(text(
         "select tablename from pg_tables where schemaname = :s and pg_has_role(:r, tableowner, 'MEMBER') "
@@ -107,6 +94,30 @@ def grant_app_role(connection, role: str, password: str | None = None) -> list[s
     connection.exec_driver_sql(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {qschema} TO {quoted}")
     done.append("every sequence: USAGE, SELECT")
     return done
+
+
+def ensure_login_role(connection, role: str, password: str | None, done: list[str]) -> bool:
+    """Create ``role`` (login, no special powers) or check the existing one; True if created.
+
+    An existing role that is a superuser or bypasses row level security is refused: the
+    region separation would not hold for it. A given password replaces the role's own.
+    """
+    quoted = connection.dialect.identifier_preparer.quote(role)
+    found = connection.execute(text("select rolsuper, rolbypassrls from pg_roles where rolname = :r"),
+                               {"r": role}).first()
+    secret = f" PASSWORD {_literal(password)}" if password else ""
+    if found is None:
+        connection.exec_driver_sql(f"CREATE ROLE {quoted} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
+                                   f"NOBYPASSRLS{secret}")
+        done.append(f"created role {role} (login, no superuser, no bypass of row level security)")
+        return True
+    if found.rolsuper or found.rolbypassrls:
+        raise AppRoleError(f"role '{role}' is a superuser or bypasses row level security; a "
+                           f"superuser must run: ALTER ROLE {quoted} NOSUPERUSER NOBYPASSRLS")
+    if password:
+        connection.exec_driver_sql(f"ALTER ROLE {quoted}{secret}")
+        done.append(f"new password for role {role}")
+    return False
 
 
 def _literal(value: str) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import NullPool
 
-from .approle import ROLE_NAME, AppRoleError, _literal, grant_app_role
+from .approle import ROLE_NAME, AppRoleError, ensure_login_role, grant_app_role
 
 DATABASE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 #: Shown instead of a password that this run did not set (the role keeps its own).
@@ -56,26 +56,6 @@ def _url(admin: URL, role: str, password: str | None, database: str) -> URL:
 
 def _render(url: URL) -> str:
     return url.render_as_string(hide_password=False)
-
-
-def _ensure_role(conn, role: str, password: str | None, done: list[str]) -> bool:
-    """Create ``role`` (login, no special powers) or check the existing one; True if created."""
-    found = conn.execute(text("select rolsuper, rolbypassrls from pg_roles where rolname = :r"),
-                         {"r": role}).first()
-    secret = f" PASSWORD {_literal(password)}" if password else ""
-    if found is None:
-        conn.exec_driver_sql(f"CREATE ROLE {_quote(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE "
-                             f"NOBYPASSRLS{secret}")
-        done.append(f"created role {role} (login; not a superuser; no bypass of row level security)")
-        return True
-    if found.rolsuper or found.rolbypassrls:
-        raise SetupError(f"role '{role}' is a superuser or bypasses row level security: the region "
-                         f"separation would not hold. Choose other names, or run as a superuser: "
-                         f"ALTER ROLE {_quote(role)} NOSUPERUSER NOBYPASSRLS")
-    if password:
-        conn.exec_driver_sql(f"ALTER ROLE {_quote(role)}{secret}")
-        done.append(f"new password for role {role}")
-    return False
 
 
 def _check_admin(conn) -> None:
@@ -119,7 +99,10 @@ def prepare(admin_url: str, database: str, owner: str, app_role: str,
             for role, given in ((owner, owner_password), (app_role, app_password)):
                 exists = conn.scalar(text("select 1 from pg_roles where rolname = :r"), {"r": role})
                 password = given or (None if exists else secrets.token_urlsafe(24))
-                _ensure_role(conn, role, password, done)
+                try:
+                    ensure_login_role(conn, role, password, done)
+                except AppRoleError as exc:  # a superuser or BYPASSRLS role: separation would not hold
+                    raise SetupError(f"{exc} (or choose other role names)") from None
                 passwords[role] = password
                 if password is None:
                     unchanged.append(role)
