@@ -425,6 +425,7 @@ class _Scenario:
         """One engine action through usulan.operations.act, checked before and after."""
         from ..usulan.engine_adapter import actor_for
         from ..usulan import operations as ops
+        from ..usulan.transitions import TIMELINE_EVENTS
 
         row = self._row(journey)
         offered = {a.name for a in workflow.allowed(self.cycle, self._state(journey), actor_for(user),
@@ -438,7 +439,7 @@ class _Scenario:
                 f"'{row.tahapan}': {outcome.refusal or outcome.errors or 'stale'}")
         self.steps += 1
         after = self._counts(row.id)
-        timeline = 1 if action in ops.TIMELINE_EVENTS else 0
+        timeline = 1 if action in TIMELINE_EVENTS else 0
         _expect(after == (before[0] + timeline, before[1] + 1),
                 f"'{action}' on the {journey.name} left its history at {after} (was {before})")
         return self._row(journey)

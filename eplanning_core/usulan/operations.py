@@ -23,7 +23,6 @@ from .content import CONTENT_FIELDS, SURVEYED_FIELDS, clean_content
 from .inputs import check_references
 from .engine_adapter import STATE_COLUMNS, actor_for, cycle_for, now_utc, state_of
 from .models import Pengiriman, Usulan
-from .transitions import TIMELINE_EVENTS  # noqa: F401  (the timeline's events, as callers knew them)
 
 
 @dataclass
