@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, render_template
+from jinja2 import BytecodeCache
 
 from . import config as settings
 from . import security
@@ -100,8 +101,32 @@ def _demo_accounts() -> list[dict]:
     return demo_accounts()
 
 
+class _SharedTemplateCode(BytecodeCache):
+    """Compiled templates kept for every app of the process (Jinja checks each entry against
+    its source's checksum, so an override or an edited file is compiled again): compiling the
+    pages is most of a new app's first requests, and tests make one app per test."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _SharedTemplateCode()
+
+
 def _register_template_context(app: Flask) -> None:
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
     from . import __version__, overrides
+    from . import help as page_help
+
+    page_help.init_app(app)  # page_help(): the short help panel of base.html
 
     overrides.install(app)
     for problem in overrides.check_overrides(app):
@@ -117,7 +142,20 @@ def _register_template_context(app: Flask) -> None:
 
     app.jinja_env.filters["rupiah"] = lambda n: format_rupiah(n) if n is not None else "—"
     app.jinja_env.filters["volume"] = format_volume
+    from .scores import format_score
+    from .wilayah.labels import code_filter, unit_label
+
+    app.jinja_env.filters["unit"] = unit_label  # "Lingkungan I, Pasar Baru" (issue 14)
+    app.jinja_env.filters["score"] = format_score  # 500, never "500.000"
+    app.jinja_env.globals["unit_code_filter"] = code_filter  # a filter's unit: its name, or why not
+    from .lookup.names import nomenclature_names
+
+    app.jinja_env.globals["nomenclature_names"] = nomenclature_names  # a sub kegiatan's name by its code
     app.jinja_env.globals["status_name"] = status_name
+    from .exports import labels as value_labels  # keys shown as labels, never raw (issue 14)
+
+    app.jinja_env.globals.update(field_label=value_labels.field_label, change_value=value_labels.change_value,
+                                 history_action=value_labels.history_action)
 
 
 #: Every module with pages; each exposes a Blueprint named ``bp``.
@@ -126,8 +164,8 @@ BLUEPRINT_MODULES = (
     "kamus.views", "usulan.views", "usulan.ranking", "usulan.renja", "rapat.views",
     "siklus.views", "portal.views", "commandcenter.views", "budgeting.views", "api.admin_views",
     "jobs.views", "jobs.admin_views",
-    "notifications.views", "accounts.password_reset",
-    "health_views",
+    "notifications.views", "accounts.password_reset", "demo.login",
+    "health_views", "lookup.views", "realisasi.views", "aspirasi.views", "aspirasi.public",
 )
 
 

@@ -6,6 +6,7 @@ by Flask's ``from_prefixed_env``), then the ``test_config`` mapping given to cre
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -71,6 +72,11 @@ SETTINGS: tuple[Setting, ...] = (
             "first for that region's pages. Checked by `eplanning upgrade`."),
     Setting("UPLOAD_MAX_IMAGE_BYTES", 5 * 1024 * 1024, "int", "Largest photo accepted (bytes)."),
     Setting("UPLOAD_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024, "int", "Largest PDF document accepted (bytes)."),
+    Setting("MAP_TILES", None, "str",
+            "Tile server of every map's basemap for all regions of this deployment, e.g. a tile "
+            "cache of your own: https://tiles.example.go.id/{z}/{x}/{y}.png; an empty value: no "
+            "basemap (the plain map, e.g. a training room without internet). Unset: each region's "
+            "tenant.toml [peta] tiles (OpenStreetMap's standard tiles by default)."),
     Setting("PG_BINDIR", None, "path",
             "PostgreSQL only: folder of the pg_dump and pg_restore that `eplanning backup` and "
             "`eplanning restore` use, e.g. /usr/lib/postgresql/16/bin. Empty: found on PATH."),
@@ -99,6 +105,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOGIN_LIMIT_ADDRESS", "50 per hour", "str",
             "Free failed logins from one client address in this region, all usernames together; "
             "then waits as above, except for browsers that logged in before (behind a proxy: set PROXIES)."),
+    Setting("ASPIRASI_LIMIT_ADDRESS", "5 per hour", "str",
+            "Aspirations and follow requests one client address may send on the public portal "
+            "(e-Aspirasi, no account); more are refused with a message saying when to try again."),
+    Setting("ASPIRASI_LIMIT_CONTACT", "3 per day", "str",
+            "Aspirations and follow requests per phone number or email address."),
     Setting("LOGIN_BACKOFF_SECONDS", 30, "int",
             "The first wait after the free failed logins; it doubles with every further failure."),
     Setting("LOGIN_BACKOFF_MAX_SECONDS", 900, "int",
@@ -159,7 +170,18 @@ def finalize(config: dict, instance_path: str) -> None:
     if not isinstance(hosts or {}, dict) or not all(isinstance(v, str) for v in (hosts or {}).values()):
         raise SettingError(f"EPLANNING_TENANT_HOSTS must be a JSON object of host name -> region slug, "
                            f"e.g. {{\"eplanning.medan.go.id\": \"medan\"}}; got {hosts!r}")
-    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    if not config.get("DATABASE_URL") or not config.get("SECRET_KEY"):
+        # Only what start-up itself keeps there (the default SQLite file, the persisted secret
+        # key) needs the folder now; uploads and job files create theirs when written. So a
+        # command that needs neither, such as `postgres setup` run as the postgres user from a
+        # folder it cannot write, never tries to make one.
+        try:
+            Path(instance_path).mkdir(parents=True, exist_ok=True)
+        except PermissionError:
+            if not config.get("DATABASE_URL"):
+                raise SettingError(
+                    f"the instance folder {instance_path} cannot be created by this user: set "
+                    f"EPLANNING_INSTANCE_PATH to a folder it may write, or EPLANNING_DATABASE_URL")
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = "sqlite:///" + os.path.join(instance_path, "eplanning.sqlite")
     config["SQLALCHEMY_DATABASE_URI"] = config["DATABASE_URL"]
@@ -168,7 +190,15 @@ def finalize(config: dict, instance_path: str) -> None:
     if not config.get("TENANTS_DIR"):
         config["TENANTS_DIR"] = os.path.join(os.getcwd(), "tenants")
     if not config.get("SECRET_KEY"):
-        config["SECRET_KEY"] = _persistent_secret(Path(instance_path) / "secret_key")
+        try:
+            config["SECRET_KEY"] = _persistent_secret(Path(instance_path) / "secret_key")
+        except PermissionError:
+            # A command run as another user (the restore drill as postgres) serves no session;
+            # a server would log everyone out at each restart, so say it.
+            logging.getLogger("eplanning_core").warning(
+                "the instance folder %s is not writable: a key for this process only; set "
+                "EPLANNING_SECRET_KEY for a server", instance_path)
+            config["SECRET_KEY"] = secrets.token_hex(32)
     config.setdefault("BOOTSTRAP_SERVE_LOCAL", True)
     config.setdefault("BABEL_DEFAULT_LOCALE", "id")
     config.setdefault("BABEL_DEFAULT_TIMEZONE", "UTC")

@@ -13,3 +13,6 @@ from .budgeting.models import AnggaranBaris, AnggaranImpor  # noqa: F401
 from .usulan.tracking import TrackingCounter  # noqa: F401
 from .notifications.models import Notifikasi  # noqa: F401
 from .jobs.models import Tugas  # noqa: F401
+from .aspirasi.models import Aspirasi, AspirasiFoto, Pengikut  # noqa: F401
+from .realisasi.models import (IndikatorKeluaran, Realisasi, RealisasiFoto, RealisasiImpor,  # noqa: F401
+                               RealisasiTahap, SumberDana)

@@ -2,12 +2,13 @@
 
 The Content-Security-Policy allows scripts only from this app (no inline scripts, no
 eval): every page's JavaScript is a served file. Inline style attributes stay allowed:
-they cannot run code. HSTS is sent only over HTTPS (behind a proxy: set EPLANNING_PROXIES).
+they cannot run code. Images come from the app, plus exactly one host: the region's map tile
+server (tenant.toml ``[peta] tiles``), when it has one. HSTS is sent only over HTTPS (behind a proxy: set EPLANNING_PROXIES).
 """
 
 from __future__ import annotations
 
-from flask import request
+from flask import current_app, request
 
 CSP = "; ".join((
     "default-src 'self'",
@@ -30,9 +31,30 @@ HEADERS = {
 }
 
 
+#: app.extensions key of a callable naming the one other origin images may come from (the
+#: region's map tile server, set by tenancy from tenant.toml's [peta]), or None.
+IMAGE_ORIGIN = "eplanning.csp_image_origin"
+_POLICIES: dict[str, str] = {}
+
+
+def policy_with_images_from(origin: str | None) -> str:
+    """The CSP, with ``origin`` (``https://tile.openstreetmap.org``) added to img-src only."""
+    if not origin:
+        return CSP
+    if origin not in _POLICIES:
+        _POLICIES[origin] = CSP.replace("img-src 'self' data: blob:", f"img-src 'self' data: blob: {origin}")
+    return _POLICIES[origin]
+
+
+def _policy() -> str:
+    provider = current_app.extensions.get(IMAGE_ORIGIN)
+    return policy_with_images_from(provider() if provider is not None else None)
+
+
 def _secure_headers(response):
     # A response may set a stricter policy of its own (uploaded files are sandboxed).
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    if "Content-Security-Policy" not in response.headers:
+        response.headers["Content-Security-Policy"] = _policy()
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     if request.is_secure:

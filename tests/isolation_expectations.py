@@ -46,7 +46,8 @@ OWNERSHIPS = {
     "tahun_fmt": TENANT_WIDE, "dataset": TENANT_WIDE, "unit_code": TENANT_WIDE, "agency_code": TENANT_WIDE,
     "tracking": TENANT_WIDE, "kecamatan_arg": UNIT_SCOPED, "agency_arg": UNIT_SCOPED,
     "rkpd_holder": TENANT_WIDE, "send_holder": UNIT_SCOPED, "tracking_arg": TENANT_WIDE,
-    "tugas": TENANT_WIDE,
+    "tugas": TENANT_WIDE, "realisasi_foto": TENANT_WIDE,
+    "aspirasi": UNIT_SCOPED, "aspirasi_foto": UNIT_SCOPED, "aspirasi_kode": TENANT_WIDE,
 }
 
 
@@ -101,11 +102,23 @@ UNIT_READ = MEETING_READ
 API_REGION_READ = roles("403", admin="pass", viewer="pass", client_read="pass", client_write="pass")
 RANKING_WRITE = roles("403", admin="pass", kec1="pass/pass/pass")
 RENJA = roles("403", admin="ok", pu="ok/ok/ok")
+#: Aspirations: operators read and act on their unit's subtree; Bappeda and viewers read all.
+ASPIRASI_READ = roles("403", admin="ok", viewer="ok", kec1="ok", kel1="ok", ling1="ok")
+ASPIRASI_ONE = roles("403", admin="ok", viewer="ok", kec1="ok/404", kel1="ok/404", ling1="ok/404")
+ASPIRASI_ACT = roles("403", kec1="pass/404", kel1="pass/404", ling1="pass/404")
+
+
+def _api_aspirasi(ctx):
+    return {"tindakan": "tolak"}  # no reason: refused (422) once scope and role pass
 
 
 def _api_budget(ctx):
     return {"baris": [{"external_id": "UJI-1", "perangkat_daerah": "1.03.01", "sub_kegiatan": "1.03.10.2.01.0005",
                        "uraian": "Uji", "jumlah": 1000}]}
+
+
+def _api_milestone(ctx):
+    return {"tanggal": "2026-01-02", "progres": 10, "realisasi_jumlah": 0}
 
 
 def _rkpd_holder(ctx):
@@ -122,6 +135,10 @@ SEND_HOLDER = {"own": "12.71.01.1001.01", "other": "12.71.02.1001.01", "foreign"
 
 def _send(ctx):
     return {"tahapan": "rembuk_warga", "holder": SEND_HOLDER[ctx["ownership"]]}
+
+
+def _bulk(ctx):
+    return {"tahapan": "musrenbang_kelurahan", "aksi": "diterima", "pilih": "999999999:1"}
 
 
 def _api_decision(ctx):
@@ -148,8 +165,24 @@ RULES: dict[str, Rule] = {
     "portal.browse": Rule(get=EVERYONE, public=True),
     "portal.unit": Rule(kind="unit_code", get=EVERYONE, public=True),
     "portal.audit_trail": Rule(get=EVERYONE, public=True),
+    "portal.map_data": Rule(get=EVERYONE, public=True),
+    "portal.photo": Rule(kind="usulan_file", get=EVERYONE, public=True),
     "portal.checkpoint_download": Rule(kind="checkpoint_fmt", get=EVERYONE, public=True),
+    "aspirasi_publik.form": Rule(get=EVERYONE, write=roles("pass", anon="pass"), public=True),
+    "aspirasi_publik.confirm": Rule(kind="aspirasi_kode", get=EVERYONE, write=roles("pass", anon="pass"),
+                                    public=True),
+    "aspirasi_publik.track": Rule(kind="aspirasi_kode", get=EVERYONE, public=True),
+    "aspirasi_publik.follow": Rule(kind="tracking", get=EVERYONE, write=roles("pass", anon="pass"), public=True),
+    # no token: the link is not valid (404); the page asking to confirm is anyone's
+    "aspirasi_publik.follow_confirm": Rule(get=EVERYONE, write=roles("404", anon="404"), public=True),
+    "aspirasi_publik.follow_stop": Rule(get=roles("404", anon="404"), public=True),
+    "aspirasi.inbox": Rule(get=ASPIRASI_READ),
+    "aspirasi.detail": Rule(kind="aspirasi", get=ASPIRASI_ONE),
+    "aspirasi.photo": Rule(kind="aspirasi_foto", get=ASPIRASI_ONE),
+    "aspirasi.follow_up": Rule(kind="aspirasi", write=ASPIRASI_ACT),
     "auth.login": Rule(get=EVERYONE, write=roles("pass", anon="pass"), writes_session=True, public=True),
+    # one-click demo login (demo/login.py): only in demo mode; the matrix runs a live instance
+    "demo_login.login": Rule(write=roles("404", anon="404"), writes_session=True, public=True),
     # logging out lands on the login page, for anyone
     "auth.logout": Rule(write=roles("login"), writes_session=True, fresh_session=True),
     "auth.reauth": Rule(get=ANY_USER, write=ANY_USER_WRITE, writes_session=True),
@@ -187,12 +220,19 @@ RULES: dict[str, Rule] = {
     "kamus.nomenklatur": Rule(get=ANY_USER),
     "kamus.lookup_kamus": Rule(get=roles("ok", anon="401")),
     "kamus.lookup_nomenklatur": Rule(get=roles("ok", anon="401")),
+    # the pickers' look-ups (issue 14): JSON of the region only, units within the user's scope
+    "lookup.wilayah": Rule(get=roles("ok", anon="401")),
+    "lookup.pd": Rule(get=roles("ok", anon="401")),
+    "lookup.katalog": Rule(get=roles("ok", anon="401")),
+    "lookup.subkegiatan": Rule(get=roles("ok", anon="401")),
     "anggaran.index": Rule(get=ADMIN),
     "anggaran.cycle": Rule(kind="tahun", get=ADMIN),
     "anggaran.upload": Rule(kind="tahun", get=ADMIN, write=ADMIN_WRITE),
     "anggaran.reconcile": Rule(kind="tahun", get=ADMIN),
     "anggaran.download": Rule(kind="tahun_fmt", get=ADMIN),
     "anggaran.prepare": Rule(kind="tahun_fmt", write=ADMIN_WRITE),
+    # the printed RKPD (of the region, or of one agency): a background job, so a row is written
+    "anggaran.prepare_pdf": Rule(kind="tahun", write=ADMIN_WRITE, mutates=True),
     # Background jobs: the world's job is Bappeda's own (done, without a file to download).
     "tugas.mine": Rule(get=ANY_USER),
     "tugas.show": Rule(kind="tugas", get=roles("404", admin="ok")),
@@ -230,10 +270,16 @@ RULES: dict[str, Rule] = {
                                                      dprd1="404"),
                           payload=lambda c: {"jenis": "foto", "version": "1"}),
     "usulan.file": Rule(kind="usulan_file", get=USULAN_READ),
+    "usulan.thumbnail": Rule(kind="usulan_file", get=USULAN_READ),
     "usulan.create": Rule(get=ANY_USER, write=ANY_USER_WRITE),
     # the batch to send is named in the form (the holder's unit code): only one's own is found
     "usulan.send": Rule(kind="send_holder", get=roles("ok/ok/ok"), write=roles("403", ling1="pass/403/403"),
                         payload=_send),
+    # deciding many at once: the selection names proposals by id (or the list's filter); what
+    # the role may not read is "not in your list", what it may not decide the engine refuses
+    # (tests/test_bulk_actions.py forges both); nothing is stored for an id found nowhere
+    "usulan.bulk_preview": Rule(write=ANY_USER_WRITE, payload=_bulk),
+    "usulan.bulk_apply": Rule(write=ANY_USER_WRITE, payload=_bulk),
     # the kecamatan (Bappeda chooses it by ?kecamatan=; an operator always works on its own)
     "ranking.index": Rule(kind="kecamatan_arg", get=roles("403", admin="ok", kec1="ok/ok/ok")),
     "ranking.score": Rule(kind="kecamatan_arg", write=RANKING_WRITE),
@@ -242,6 +288,18 @@ RULES: dict[str, Rule] = {
     # the agency (Bappeda chooses it by ?pd=; an agency operator always works on its own)
     "renja.index": Rule(kind="agency_arg", get=RENJA),
     "renja.draft": Rule(kind="agency_arg", get=RENJA),
+    # Execution (realisasi/): the agency reports on its funded items (the world's are not funded:
+    # a report is refused for that, "pass"); Bappeda, readers and agencies see the progress.
+    "realisasi.index": Rule(kind="agency_arg", get=roles("403", admin="ok", viewer="ok", pu="ok/ok/ok")),
+    "realisasi.item": Rule(kind="usulan", get=USULAN_READ, write=roles(
+        "403/404", admin="pass", pu="pass/404", viewer="403", setwan="404", dprd1="404")),
+    "realisasi.plan": Rule(kind="usulan", get=roles("403/404", admin="ok", pu="ok/404", viewer="403", setwan="404",
+                                                    dprd1="404"),
+                           write=roles("403/404", admin="pass", pu="pass/404", viewer="403", setwan="404",
+                                       dprd1="404")),
+    "realisasi.upload": Rule(get=roles("403", admin="ok", pu="ok"), write=roles("403", admin="pass", pu="pass")),
+    "realisasi.sipd_export": Rule(kind="tahun_fmt", get=ADMIN_OR_VIEWER),
+    "realisasi.photo": Rule(kind="realisasi_foto", get=EVERYONE, public=True),
     "rapat.index": Rule(get=ANY_USER),
     "rapat.listing": Rule(get=ANY_USER),
     "rapat.detail": Rule(kind="meeting", get=MEETING_READ),
@@ -260,6 +318,11 @@ RULES: dict[str, Rule] = {
     "api_health.Health": Rule(api=True, get=roles("ok", anon="ok"), public=True),
     "api-docs.openapi_json": Rule(api=True, get=roles("ok", anon="ok"), public=True),
     "api_publik.PublicUsulan": Rule(kind="tracking", api=True, get=roles("ok", anon="ok"), public=True),
+    # e-Aspirasi (issue 16): citizens without an account; the inbox of the unit and the units above
+    "api_aspirasi.PublicAspirasiCreate": Rule(api=True, write=roles("pass", anon="pass"), public=True),
+    "api_aspirasi.PublicAspirasi": Rule(kind="aspirasi_kode", api=True, get=roles("ok", anon="ok"), public=True),
+    "api_aspirasi.AspirasiInbox": Rule(api=True, get=ASPIRASI_READ),
+    "api_aspirasi.AspirasiFollowUp": Rule(kind="aspirasi", api=True, payload=_api_aspirasi, write=ASPIRASI_ACT),
     # a wrong password is 401 for anyone; the header's token plays no part
     "api_auth.Token": Rule(api=True, write=roles("401|429"), writes_session=True,
                            payload=lambda c: {"username": "tidak-ada", "password": "salah-sekali"}),
@@ -277,6 +340,13 @@ RULES: dict[str, Rule] = {
     "api_usulan.Send": Rule(kind="send_holder", api=True, payload=_api_send, write=roles(
         "403", ling1="pass/403/403")),
     # the RKPD of 2027 is not set yet: 409 ("pass") for those who may read it
+    "api_realisasi.Execution": Rule(kind="usulan", api=True, payload=_api_milestone, get=roles(
+        "ok/404", admin="ok", viewer="ok", setwan="404", dprd1="404", client_read="ok", client_write="ok"),
+        write=roles("pass/404", admin="pass", viewer="403", setwan="404", dprd1="404", client_read="403",
+                    client_write="403")),
+    "api_realisasi.ExecutionImport": Rule(api=True, write=roles("403", admin="pass", pu="pass")),
+    "api_realisasi.SipdExport": Rule(kind="tahun", api=True, get=roles(
+        "403", admin="ok", viewer="ok", client_read="ok", client_write="ok")),
     "api_anggaran.RkpdView": Rule(kind="tahun", api=True, get=API_REGION_READ),
     "api_anggaran.RekonsiliasiView": Rule(kind="tahun", api=True, get=API_REGION_READ),
     "api_anggaran.AnggaranView": Rule(kind="tahun", api=True, payload=_api_budget,

@@ -53,8 +53,9 @@ MEDAN_ACCOUNTS = {
     "setwan": dict(role="setwan"),
     "viewer": dict(role="viewer"),
 }
+#: A valid 1x1 PNG: the thumbnail routes decode it (a truncated one would be a 404 for everyone).
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f"
-       b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7V\xbd\xfa\x00\x00\x00"
+       b"\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc````\x00\x00\x00\x05\x00\x01\xa5\xf6E@\x00\x00\x00"
        b"\x00IEND\xaeB`\x82")
 
 
@@ -126,6 +127,52 @@ def _file(tid, owner: dict) -> Lampiran:
     return row
 
 
+def _execution_photo(tid, usulan) -> int:
+    """A milestone photo of ``usulan``'s execution (realisasi/), rows written directly."""
+    from datetime import date
+
+    from eplanning_core.realisasi.models import Realisasi, RealisasiFoto, RealisasiTahap
+
+    record = Realisasi(tenant_id=tid, siklus_id=usulan.siklus_id, usulan_id=usulan.id, progres=10,
+                       realisasi_jumlah=0, status="berjalan")
+    db.session.add(record)
+    db.session.flush()
+    step = RealisasiTahap(tenant_id=tid, realisasi_id=record.id, usulan_id=usulan.id, tanggal=date(2026, 1, 2),
+                          progres=10, realisasi_jumlah=0)
+    db.session.add(step)
+    db.session.flush()
+    name = secrets.token_hex(16) + ".png"
+    path = path_of(tid, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(PNG)
+    photo = RealisasiFoto(tenant_id=tid, tahap_id=step.id, usulan_id=usulan.id, nama_asli="foto.png",
+                          nama_simpan=name, mime="image/png", ukuran=len(PNG), sha256="0" * 64)
+    db.session.add(photo)
+    db.session.flush()
+    return photo.id
+
+
+def _aspirasi(tid, unit, text) -> tuple[int, str, int]:
+    """A citizen's aspiration (aspirasi/) in ``unit`` with one photo: (id, tracking code, photo id)."""
+    from eplanning_core.aspirasi.models import Aspirasi, AspirasiFoto
+    from eplanning_core.aspirasi.operations import new_code
+
+    row = Aspirasi(tenant_id=tid, kode=new_code(), wilayah_id=unit.id, wilayah_kode=unit.kode,
+                   permasalahan=f"Masalah {text}", usulan_kegiatan=f"Aspirasi {text}", kontak="081200000000",
+                   kontak_jenis="telepon", terkonfirmasi=False, status="masuk")
+    db.session.add(row)
+    db.session.flush()
+    name = secrets.token_hex(16) + ".png"
+    path = path_of(tid, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(PNG)
+    photo = AspirasiFoto(tenant_id=tid, aspirasi_id=row.id, nama_asli="foto.png", nama_simpan=name,
+                         mime="image/png", ukuran=len(PNG), sha256="0" * 64)
+    db.session.add(photo)
+    db.session.flush()
+    return row.id, row.kode, photo.id
+
+
 def _job(tid, user) -> int:
     """A finished background job of ``user`` (an import report, no file)."""
     from eplanning_core.jobs.models import Tugas
@@ -173,7 +220,7 @@ def seed(app, password_hash) -> World:
             # removed by the one role allowed to: a file of its own, so others keep theirs
             "rapat_file_spare": {"own": _file(tid, {"rapat_id": rapat_own.id}).id,
                                  "other": _file(tid, {"rapat_id": rapat_other.id}).id},
-            "kamus": kamus.id,
+            "kamus": kamus.id, "realisasi_foto": _execution_photo(tid, own),
         }
         db.session.commit()
         admin = users["admin"]
@@ -182,6 +229,10 @@ def seed(app, password_hash) -> World:
         spare = tokens.create_client_token(tid, admin, "klien dicabut", "read")
         ids["medan"]["token"] = spare.token.id
         ids["medan"]["tugas"] = _job(tid, admin)
+        own_asp = _aspirasi(tid, db.session.get(Wilayah, ids["medan"]["units"]["12.71.01.1001.01"]), "Pasar Baru")
+        other_asp = _aspirasi(tid, db.session.get(Wilayah, ids["medan"]["units"]["12.71.02.1001.01"]), OTHER_MARK)
+        ids["medan"]["aspirasi"] = {"own": own_asp, "other": other_asp}
+        db.session.commit()
         for name in USERS:
             world.secrets[name] = tokens.issue_user_token(users[name]).secret
     with use_tenant("agam"):
@@ -213,10 +264,13 @@ def seed(app, password_hash) -> World:
             "usulan": row.id, "kode_lacak": row.kode_lacak,
             "usulan_file": _file(tid, {"usulan_id": row.id}).id,
             "rapat_file": _file(tid, {"rapat_id": rapat.id}).id, "kamus": kamus.id,
+            "realisasi_foto": _execution_photo(tid, row),
         }
         db.session.commit()
         ids["agam"]["token"] = tokens.create_client_token(tid, users["admin"], "klien agam", "write").token.id
         ids["agam"]["tugas"] = _job(tid, users["admin"])
+        ids["agam"]["aspirasi"] = _aspirasi(tid, nagari, FOREIGN_MARK)
+        db.session.commit()
         world.secrets["agam_client"] = tokens.create_client_token(tid, users["admin"], "agam baca", "read").secret
         world.secrets["agam_admin"] = tokens.issue_user_token(users["admin"]).secret
     db.session.remove()

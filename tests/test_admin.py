@@ -285,11 +285,12 @@ def other_region(region, owner_session):
 BAD_SCOPES = [
     # (case, form values, field expected to carry the error, message in Indonesian, in English)
     ("operator without unit", {"role": "operator"}, "wilayah_kode",
-     "Operator wilayah memerlukan kode wilayah", "A unit operator needs the code"),
+     "Operator wilayah memerlukan wilayah", "A unit operator needs a unit"),
+    # a wrong code is named in the message (issue 14)
     ("operator with unknown unit", {"role": "operator", "wilayah_kode": "12.71.09.1009"},
-     "wilayah_kode", "Operator wilayah memerlukan kode wilayah", "A unit operator needs the code"),
+     "wilayah_kode", "Tidak ada wilayah dengan kode 12.71.09.1009", "No unit with code 12.71.09.1009"),
     ("operator with another region's unit", {"role": "operator", "wilayah_kode": "13.06.01"},
-     "wilayah_kode", "Operator wilayah memerlukan kode wilayah", "A unit operator needs the code"),
+     "wilayah_kode", "Tidak ada wilayah dengan kode 13.06.01", "No unit with code 13.06.01"),
     ("agency operator without agency", {"role": "operator_pd"}, "perangkat_daerah_id",
      "Operator PD memerlukan Perangkat Daerah", "An agency operator needs an agency"),
     ("agency operator with another region's agency", {"role": "operator_pd", "perangkat_daerah_id": "AGAM"},

@@ -381,7 +381,8 @@ def test_the_api_reads_the_rkpd_and_takes_the_budget_with_a_write_token(rkpd, re
     assert client.post("/api/v1/anggaran/2027", json=final, headers=writer).get_json()["tidak_didanai"] == 4
     report = client.get("/api/v1/rekonsiliasi/2027", headers=reader).get_json()
     assert report["ringkasan"] == {"tanpa_kode": 1, "kode_tidak_dikenal": 0, "bukan_rkpd": 0, "melebihi_pagu": 0,
-                                   "hilang": 4}
+                                   "hilang": 4, "tanpa_realisasi": 0, "realisasi_melebihi": 0,
+                                   "selesai_tanpa_foto": 0, "terlambat_tanpa_alasan": 0}
     page = client.get("/api/v1/rekonsiliasi/2027?jenis=hilang&per_page=3&page=2", headers=reader).get_json()
     assert (page["total"], page["pages"], len(page["items"])) == (4, 2, 1)
     assert page["items"][0]["riwayat_url"].startswith("/usulan/")

@@ -68,7 +68,7 @@ def _agency(kode: str) -> int:
 
 
 def _actions(page: str) -> set[str]:
-    return set(re.findall(r'class="card mb-2 action-form" data-action="([a-z_]+)"', page))
+    return set(re.findall(r'class="card mb-2 action-form[^"]*" data-action="([a-z_]+)"', page))
 
 
 def test_every_stage_and_every_status_holds_proposals(demo):
@@ -185,3 +185,24 @@ def test_a_second_seed_changes_nothing(demo):
     history = db.session.scalar(select(func.count()).select_from(AuditEntry))
     assert seed_demo() == first == counts(current_tenant_id())
     assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == history
+
+
+def test_every_title_names_the_volume_the_proposal_has_now(demo):
+    """The demo's titles say their volume ("... sepanjang 120 m"); the forums and surveys cut
+    or correct volumes, and the title follows (issue 14: it once kept the old volume)."""
+    from eplanning_core.demo import texts
+    from eplanning_core.demo.scenario import activity_title
+    from eplanning_core.kamus.models import KamusUsulan
+
+    app, _ = demo
+    with app.app_context():
+        codes = dict(db.session.execute(select(KamusUsulan.id, KamusUsulan.kode)).all())
+        changed = {e.object_id for e in db.session.scalars(select(AuditEntry).where(
+            AuditEntry.object_type == "usulan")) if "volume" in (e.changes or {})}
+        checked = set()
+        for u in db.session.scalars(select(Usulan)):
+            code = codes.get(u.kamus_id)
+            if code in texts.ITEMS and "{v}" in texts.ITEMS[code].kegiatan:
+                assert u.usulan_kegiatan == activity_title(code, u.jalan, u.volume), u.kode_lacak
+                checked.add(u.id)
+        assert len(checked) > 50 and checked & changed  # among them, proposals whose volume was changed

@@ -52,6 +52,10 @@ OPERATIONS = {
     "POST /api/v1/usulan", "GET /api/v1/usulan/{usulan_id}", "POST /api/v1/usulan/{usulan_id}/keputusan",
     "POST /api/v1/usulan/kirim", "GET /api/v1/usulan/{usulan_id}/riwayat", "GET /api/v1/publik/usulan/{kode}",
     "GET /api/v1/rkpd/{tahun}", "POST /api/v1/anggaran/{tahun}", "GET /api/v1/rekonsiliasi/{tahun}",
+    "GET /api/v1/usulan/{usulan_id}/realisasi", "POST /api/v1/usulan/{usulan_id}/realisasi",
+    "POST /api/v1/realisasi/impor", "GET /api/v1/ekspor/sipd/{tahun}",
+    "POST /api/v1/publik/aspirasi", "GET /api/v1/publik/aspirasi/{kode}", "GET /api/v1/aspirasi",
+    "POST /api/v1/aspirasi/{aspirasi_id}/tindak-lanjut",
 }
 #: Moments (WIB) the app's clock is set to, in turn: entry open in RKPD 2027, the budgeting
 #: window of the set RKPD 2026, the Musrenbang Kelurahan of 2027.
@@ -71,7 +75,11 @@ REPORT = os.environ.get("EPLANNING_FUZZ_API_REPORT")
 #: and an external_id that two lines of one budget batch share (JSON Schema cannot require a
 #: value to differ between the items of a list). A 422 of the API's own validation (rule null)
 #: is never let through: every limit of a field is in the document.
-STATE_RULES = {"/api/v1/usulan/{usulan_id}/keputusan": {"reason_required", "missing_field", "invalid_input"}}
+STATE_RULES = {"/api/v1/usulan/{usulan_id}/keputusan": {"reason_required", "missing_field", "invalid_input"},
+               # a milestone's date against today, selesai against 100 percent, gagal needs a reason
+               "/api/v1/usulan/{usulan_id}/realisasi": {"invalid_input", "reason_required"},
+               # an execution report's content (its lines) is no part of any document
+               "/api/v1/realisasi/impor": {"invalid_input"}}
 BATCH_RULES = {"/api/v1/anggaran/{tahun}": "invalid_input"}
 
 

@@ -79,6 +79,10 @@ ROUTES: dict[str, Route] = {
     # Its form (shown once the RKPD is set) holds nothing but the CSRF token, sent valid anyway.
     "anggaran.prepare": Route("admin", lambda w: "/anggaran/2027/rkpd.csv", lambda w: "/anggaran/2027",
                               fields=("csrf_token",)),
+    # The printed RKPD: a job for the region, or for the agency named by ``pd`` (its buttons
+    # are on the RKPD page; read from a page without them, so that ``pd`` gets hostile values).
+    "anggaran.prepare_pdf": Route("admin", lambda w: "/anggaran/2027/rkpd-pdf", lambda w: "/anggaran/2027",
+                                  fields=("pd",)),
     "siklus.index": Route("admin", lambda w: "/siklus/"),
     "siklus.budget": Route("admin", lambda w: f"/siklus/{w['siklus_id']}/anggaran"),
     "siklus.limits": Route("admin", lambda w: f"/siklus/{w['siklus_id']}/pagu/musrenbang_kelurahan"),
@@ -95,6 +99,12 @@ ROUTES: dict[str, Route] = {
     "usulan.upload": Route("ling1", lambda w: f"/usulan/{w['usulan_id']}/lampiran",
                            lambda w: f"/usulan/{w['usulan_id']}"),
     "usulan.send": Route("ling1", lambda w: "/usulan/kirim", fields=("tahapan", "holder")),
+    # the work list's bulk form (a preview) and the preview's confirmation form
+    "usulan.bulk_preview": Route("ling1", lambda w: "/usulan/massal?tahapan=rembuk_warga",
+                                 lambda w: "/usulan/?tahapan=rembuk_warga"),
+    "usulan.bulk_apply": Route("ling1", lambda w: "/usulan/massal/jalankan?tahapan=rembuk_warga",
+                               lambda w: "/usulan/?tahapan=rembuk_warga",
+                               fields=("tahapan", "aksi", "alasan", "pilih", "semua", "jumlah", "sidik")),
     "rapat.save": Route("ling1", lambda w: f"/rapat/rembuk_warga/{w['ling1_unit']}"),
     "rapat.upload": Route("ling1", lambda w: f"/rapat/rembuk_warga/{w['ling1_unit']}/lampiran",
                           lambda w: f"/rapat/rembuk_warga/{w['ling1_unit']}"),
@@ -106,12 +116,28 @@ ROUTES: dict[str, Route] = {
     "ranking.accept": Route("kec1", lambda w: "/peringkat/terima", lambda w: "/peringkat/", KEC,
                             fields=("n", "alasan", "v-1", "v-2", "seen")),
     "wilayah.edit_profile": Route("kel1", lambda w: f"/wilayah/{w['kel1_unit']}/profil"),
+    # the execution of a funded item of the agency (realisasi/): a milestone, its funding, a report
+    "realisasi.item": Route("pu", lambda w: f"/realisasi/{w['funded_id']}"),
+    "realisasi.plan": Route("pu", lambda w: f"/realisasi/{w['funded_id']}/rencana"),
+    "realisasi.upload": Route("pu", lambda w: "/realisasi/impor"),
+    # e-Aspirasi (aspirasi/): the citizen's form and code, following by email, the unit's inbox
+    "aspirasi_publik.form": Route("", lambda w: "/publik/aspirasi", lambda w: "/publik/aspirasi?induk=12.71.01.1001"),
+    "aspirasi_publik.confirm": Route("", lambda w: f"/publik/aspirasi/{w['aspirasi_wait']}/konfirmasi"),
+    # without mail the page offers no form (it says why); the handler still gets the field
+    "aspirasi_publik.follow": Route("", lambda w: f"/publik/usulan/{w['kode_lacak']}/ikuti",
+                                    lambda w: "/publik/aspirasi?induk=12.71.01.1001", fields=("email",)),
+    "aspirasi_publik.follow_confirm": Route("", lambda w: "/publik/ikuti/konfirmasi",
+                                            lambda w: "/publik/ikuti/konfirmasi?t=x"),
+    "aspirasi.follow_up": Route("ling1", lambda w: f"/aspirasi/{w['aspirasi_id']}/tindak-lanjut",
+                                lambda w: f"/aspirasi/{w['aspirasi_id']}"),
 }
 #: POST routes not fuzzed here, each with the reason.
 EXCLUDED: dict[str, str] = {
     "password_reset.temporary": "no field but the CSRF token; on success it answers 200 with the temporary "
                                 "password shown once (never put in a cookie for a redirect); "
                                 "tests/test_password_reset.py covers it",
+    "demo_login.login": "answers 404 unless the instance runs in demo mode (this world is a live instance); "
+                        "tests/test_demo_login.py posts hostile usernames in demo mode",
 }
 
 
@@ -234,7 +260,24 @@ def world(app, region, siklus, clock):
     db.session.add(lampiran)
     db.session.commit()
     lampiran_id = lampiran.id
-    return {"usulan_id": road.usulan.id, "kamus_id": kamus.id, "token_id": token.id,
+    from support.budget import bulk_planned
+
+    from eplanning_core.usulan.models import Usulan
+
+    funded = bulk_planned(siklus, region, 1, status="didanai", anggaran_jumlah=9_000_000)[0]
+    funded_id = db.session.scalar(db.select(Usulan.id).where(Usulan.kode_lacak == funded))
+    from eplanning_core.aspirasi.models import Aspirasi
+
+    asp = {status: Aspirasi(tenant_id=tid, kode=f"ASP-FUZZ-{n}AAA", wilayah_id=ling1_unit.id,
+                            wilayah_kode=ling1_unit.kode, permasalahan="Saluran tersumbat di gang",
+                            usulan_kegiatan="Normalisasi saluran gang", kontak="081200000000",
+                            kontak_jenis="telepon", terkonfirmasi=False, status=status, konfirmasi_hash="0" * 64)
+           for n, status in ((2, "masuk"), (3, "menunggu_konfirmasi"))}
+    db.session.add_all(asp.values())
+    db.session.commit()
+    return {"aspirasi_id": asp["masuk"].id, "aspirasi_wait": asp["menunggu_konfirmasi"].kode,
+            "kode_lacak": road.usulan.kode_lacak,
+            "usulan_id": road.usulan.id, "funded_id": funded_id, "kamus_id": kamus.id, "token_id": token.id,
             "user_id": users["viewer"].id, "pd_id": region["agencies"]["dinkes"].id, "siklus_id": siklus.id,
             "ling1_unit": ling1_unit.id, "kel1_unit": units["12.71.01.1001"].id, "lampiran_id": lampiran_id,
             "clock": clock}

@@ -98,6 +98,7 @@ def values(kind: str | None, w, role: str, ownership: str) -> dict:
         "siklus": ("siklus_id", medan["siklus"], agam["siklus"], MISSING_ID),
         "token": ("token_id", medan["token"], agam["token"], MISSING_ID),
         "tugas": ("tugas_id", medan["tugas"], agam["tugas"], MISSING_ID),
+        "realisasi_foto": ("foto_id", medan["realisasi_foto"], agam["realisasi_foto"], MISSING_ID),
         "tahun": ("tahun", 2027, 2028, 2035),
         "unit_code": ("kode", "12.71.01.1001", "13.06.01.2001", "99.99.99"),
         "agency_code": ("kode", medan["agency_code"], agam["agency_code"], "0.00.00"),
@@ -124,6 +125,13 @@ def values(kind: str | None, w, role: str, ownership: str) -> dict:
     if kind == "agency_arg":
         return {"pd": {"own": medan["agency"]["pu"], "other": medan["agency"]["dinkes"],
                        "foreign": agam["agency"], "missing": MISSING_ID}[ownership]}
+    if kind in ("aspirasi", "aspirasi_foto"):  # (id, tracking code, photo id) of an aspiration
+        row = {"own": lambda: medan["aspirasi"]["own"], "other": lambda: medan["aspirasi"]["other"],
+               "foreign": lambda: agam["aspirasi"], "missing": lambda: (MISSING_ID, "", MISSING_ID)}[ownership]()
+        return {"aspirasi_id": row[0], **({"f": row[2]} if kind == "aspirasi_foto" else {})}
+    if kind == "aspirasi_kode":
+        return {"kode": {"own": medan["aspirasi"]["own"][1], "foreign": agam["aspirasi"][1],
+                         "missing": "ASP-2222-2222"}[ownership]}
     if kind == "send_holder":  # the holder is in the form (isolation_expectations.SEND_HOLDER)
         return {}
     if kind == "rkpd_holder":  # the cycle is Medan's; the agency in the form varies

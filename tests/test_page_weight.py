@@ -33,7 +33,7 @@ def _first_visit(client, url) -> int:
     return total
 
 
-@pytest.mark.parametrize("url", ["/publik/", "/publik/usulan", "/usulan/", "/"])
+@pytest.mark.parametrize("url", ["/publik/", "/publik/usulan", "/usulan/", "/", "/realisasi/"])
 def test_a_first_visit_stays_under_150_kb(client, as_user, siklus, region, url):
     add_rows(siklus, region, [{"pengusul_nama": f"Warga {n}"} for n in range(30)])
     if not url.startswith("/publik"):

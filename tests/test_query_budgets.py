@@ -131,6 +131,8 @@ OPERATOR_PAGES = [
     ("kec1", "/peringkat/?page=2"),
     # every role's desk, the start page after login (issue 14)
     ("kec1", "/"), ("kel1", "/"), ("ling1", "/"), ("pu", "/"), ("dprd1", "/"), ("viewer", "/"),
+    # the execution (realisasi/): progress per agency, an agency's items, one item's page
+    ("admin", "/realisasi/"), ("viewer", "/realisasi/"), ("pu", "/realisasi/"), ("admin", "/realisasi/{id}"),
 ]
 
 
@@ -150,7 +152,7 @@ def test_public_pages_stay_within_budget(client, world, region, url):
 
 
 API_PAGES = ["/api/v1/usulan", "/api/v1/usulan/{id}", "/api/v1/usulan/{id}/riwayat",
-             "/api/v1/publik/usulan/{kode}", "/api/v1/wilayah"]
+             "/api/v1/publik/usulan/{kode}", "/api/v1/wilayah", "/api/v1/usulan/{id}/realisasi"]
 
 
 @pytest.mark.parametrize("url", API_PAGES)

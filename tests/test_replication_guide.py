@@ -271,11 +271,12 @@ def test_both_guides_run_the_same_blocks_in_the_same_order():
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_every_shell_block_is_marked(lang):
     """A shell block is run (`sh`), set by the reader (`sh variables`), served (`sh serve`) or
-    server-only (`sh server`): a typo in the mark would silently leave it out of the run."""
+    server-only (`sh server`, rehearsed by tests/test_guide_server.py) or for a trainer
+    (`sh training`): a typo in the mark would silently leave it out of the run."""
     text = _text(lang)
     unknown = [f"line {b.line}: ```{b.language} {b.tag or ''}" for b in blocks(text)
                if b.language in ("sh", "bash", "shell") and (b.language, b.tag) not in KINDS
-               and b.tag != "server"]
+               and b.tag not in ("server", "training")]
     assert not unknown, f"{GUIDES[lang].name} has shell blocks of no known kind: {unknown}"
     assert variables(text), f"{GUIDES[lang].name} has no `sh variables` block"
 

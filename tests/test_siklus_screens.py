@@ -6,7 +6,7 @@ from datetime import datetime
 
 from openpyxl import load_workbook
 from support.stages import ROAD, act_at_stage, at_kecamatan, at_rkpd, create_at
-from support.web import csrf_token, post_form
+from support.web import csrf_token, post_confirmed, post_form
 
 from eplanning_core.audit.models import AuditEntry
 from eplanning_core.extensions import db
@@ -226,14 +226,14 @@ def test_sending_the_rkpd_and_setting_it_lock_the_cycle(as_user, region, siklus,
     assert db.session.scalar(db.select(db.func.count()).select_from(Pengiriman)
                              .where(Pengiriman.tahapan == "musrenbang_rkpd")) == 0
 
-    one = post_form(client, f"/siklus/{siklus.id}/rkpd/kirim", {"holder": region["agencies"]["pu"].id},
-                    token_from=f"/siklus/{siklus.id}/rkpd")
+    one = post_confirmed(client, f"/siklus/{siklus.id}/rkpd/kirim", {"holder": region["agencies"]["pu"].id},
+                         token_from=f"/siklus/{siklus.id}/rkpd")
     assert one.status_code == 302
     db.session.expire_all()
     assert db.session.get(Usulan, road.id).tahapan == "penetapan_rkpd"
     act_at_stage(clinic, admin, "diterima")
-    sent = post_form(client, f"/siklus/{siklus.id}/rkpd/kirim", {"holder": "semua"},
-                     token_from=f"/siklus/{siklus.id}/rkpd")
+    sent = post_confirmed(client, f"/siklus/{siklus.id}/rkpd/kirim", {"holder": "semua"},
+                          token_from=f"/siklus/{siklus.id}/rkpd")
     assert sent.status_code == 302
     db.session.expire_all()
     assert {u.tahapan for u in db.session.scalars(db.select(Usulan))} == {"penetapan_rkpd"}
@@ -250,7 +250,11 @@ def test_sending_the_rkpd_and_setting_it_lock_the_cycle(as_user, region, siklus,
     clock.set_local("2026-05-10T09:00")
     page = client.get(f"/siklus/{siklus.id}/penetapan").get_data(as_text=True)
     assert "Rp 135.000.000" in page and "Dinas Pekerjaan Umum" in page
-    locked = post_form(client, f"/siklus/{siklus.id}/penetapan", {})
+    stray = post_form(client, f"/siklus/{siklus.id}/penetapan", {})  # no confirmation: nothing locked
+    assert stray.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Siklus, siklus.id).status == "berjalan"
+    locked = post_confirmed(client, f"/siklus/{siklus.id}/penetapan", {})
     assert locked.status_code == 302
     db.session.expire_all()
     siklus = db.session.get(Siklus, siklus.id)
@@ -284,7 +288,14 @@ def test_budget_outcome_is_saved_all_or_nothing(as_user, region, siklus, clock, 
     db.session.expire_all()
     assert db.session.get(Usulan, road.id).status == "belum_dibahas"
 
-    good = post_form(client, url, dict(form, **{f"hasil-{clinic.id}": "tidak_didanai", f"jumlah-{clinic.id}": ""}))
+    chosen = dict(form, **{f"hasil-{clinic.id}": "tidak_didanai", f"jumlah-{clinic.id}": ""})
+    asked = post_form(client, url, chosen)  # two at once: it says what it records, saves nothing yet
+    assert asked.status_code == 200
+    assert ("Ini mencatat 1 usulan didanai (total Rp 58.000.000) dan 1 tidak didanai"
+            in asked.get_data(as_text=True))
+    db.session.expire_all()
+    assert db.session.get(Usulan, road.id).status == "belum_dibahas"
+    good = post_form(client, url, dict(chosen, konfirmasi="1"))
     assert good.status_code == 302
     db.session.expire_all()
     road, clinic = db.session.get(Usulan, road.id), db.session.get(Usulan, clinic.id)
@@ -292,7 +303,7 @@ def test_budget_outcome_is_saved_all_or_nothing(as_user, region, siklus, clock, 
     assert (clinic.status, clinic.anggaran_jumlah) == ("tidak_didanai", None)
     assert db.session.scalar(db.select(AuditEntry).where(AuditEntry.action == "usulan.didanai")).object_id == road.id
 
-    stale = post_form(client, url, dict(form, **{f"hasil-{clinic.id}": "tidak_didanai"}))
+    stale = post_form(client, url, dict(form, konfirmasi="1", **{f"hasil-{clinic.id}": "tidak_didanai"}))
     assert stale.status_code == 422  # the versions on the form are old now
     client.post("/keluar", data={"csrf_token": _token(client)})
     as_user("viewer")

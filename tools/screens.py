@@ -1,13 +1,14 @@
-"""Regenerate the screenshots in docs/screens/: every role's desk, on a laptop and a phone.
+"""Regenerate the screenshots in docs/screens/: every scene of tools/scenes/, one command.
 
     .venv/bin/python tools/screens.py            # a fresh demo on a free port, then the PNGs
     .venv/bin/python tools/screens.py --base http://127.0.0.1:5000   # an already running demo
+    .venv/bin/python tools/screens.py --only desk   # only the scenes whose name says "desk"
 
 Without ``--base`` it builds a demo database in a temporary folder with ``eplanning demo``
 (as ``make demo`` does), serves it on a free port of 127.0.0.1, logs in as each demo account
 with Debian's chromium (/usr/bin/chromium, nothing downloaded) and saves one full-page PNG
-per role at 1366 x 768, plus the kelurahan operator's desk at 390 x 844 (a phone). It fails
-when a page scrolls sideways at either size. The pages are in Bahasa Indonesia, the app's
+per scene (tools/scenes/<area>.py: every role's desk, bulk decisions, the map picker, ...) at
+1366 x 768 (a laptop) or 390 x 844 (a phone). It fails when a page scrolls sideways. The pages are in Bahasa Indonesia, the app's
 default language.
 """
 
@@ -23,16 +24,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from scenes import VIEWPORTS, all_scenes  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screens"
 CHROMIUM = os.environ.get("EPLANNING_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "demo-eplanning-2027"
-LAPTOP, PHONE = {"width": 1366, "height": 768}, {"width": 390, "height": 844}
-#: (demo account, file name): one desk per role.
-DESKS = [("lingkungan", "desk-lingkungan"), ("kelurahan", "desk-kelurahan"),
-         ("kecamatan", "desk-kecamatan"), ("dinas", "desk-dinas"), ("dprd", "desk-dprd"),
-         ("setwan", "desk-setwan"), ("admin", "desk-bappeda"), ("pemantau", "desk-pemantau")]
-PHONES = [("kelurahan", "desk-kelurahan-phone"), ("admin", "desk-bappeda-phone")]
 
 
 def free_port() -> int:
@@ -61,37 +59,47 @@ def start_demo(folder: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the demo did not start within 10 minutes")
 
 
-def log_in(browser, base: str, username: str, viewport: dict):
+def log_in(browser, base: str, username: str | None, viewport: dict):
     context = browser.new_context(base_url=base, viewport=viewport, locale="id-ID",
                                   timezone_id="Asia/Jakarta")
     page = context.new_page()
+    if username is None:
+        return context, page
     page.goto("/masuk")
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
-    page.locator("form button[type=submit], form input[type=submit]").last.click()
+    page.locator("#password").press("Enter")  # the login form itself, not a demo role button
     page.wait_for_url(base + "/")
     return context, page
 
 
 def scrolls_sideways(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth > document.documentElement.clientWidth")
+    return page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
 
 
-def shoot(base: str) -> list[str]:
+def shoot(base: str, only: str | None = None) -> list[str]:
     from playwright.sync_api import sync_playwright
 
     OUT.mkdir(parents=True, exist_ok=True)
     problems, saved = [], []
+    scenes = [s for s in all_scenes() if not only or only in s.name]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        for shots, viewport in ((DESKS, LAPTOP), (PHONES, PHONE)):
-            for username, name in shots:
-                context, page = log_in(browser, base, username, viewport)
+        for scene in scenes:
+            context, page = log_in(browser, base, scene.user, VIEWPORTS[scene.viewport])
+            try:
+                page.goto(scene.path)
+                if scene.act is not None:
+                    scene.act(page)
                 if scrolls_sideways(page):
-                    problems.append(f"{name}: the page scrolls sideways at {viewport['width']} px")
-                path = OUT / f"{name}.png"
-                page.screenshot(path=str(path), full_page=True)
+                    problems.append(f"{scene.name}: the page scrolls sideways at "
+                                    f"{VIEWPORTS[scene.viewport]['width']} px")
+                path = OUT / f"{scene.name}.png"
+                page.screenshot(path=str(path), full_page=scene.full_page)
                 saved.append(str(path.relative_to(ROOT)))
+            except Exception as error:  # one broken scene must not hide the others
+                problems.append(f"{scene.name}: {error}")
+            finally:
                 context.close()
         browser.close()
     for line in saved:
@@ -102,14 +110,15 @@ def shoot(base: str) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--base", help="URL of a running demo (default: start a fresh one)")
+    parser.add_argument("--only", help="only the scenes whose name contains this text")
     args = parser.parse_args()
     if args.base:
-        problems = shoot(args.base.rstrip("/"))
+        problems = shoot(args.base.rstrip("/"), args.only)
     else:
         with tempfile.TemporaryDirectory(prefix="eplanning-screens-") as folder:
             process, base = start_demo(Path(folder))
             try:
-                problems = shoot(base)
+                problems = shoot(base, args.only)
             finally:
                 process.terminate()
                 process.wait(timeout=30)

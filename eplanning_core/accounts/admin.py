@@ -67,11 +67,13 @@ def _export_users(query):
     """The filtered accounts as Excel; never a password hash."""
     from ..exports.excel import Column, xlsx_response
 
+    from ..wilayah.labels import unit_label
+
     names, config = role_names(), tenant_config()
 
     def scope(user):
         if user.wilayah:
-            return f"{user.wilayah.kode} {config.unit_label(user.wilayah.tingkat, user.wilayah.nama)}"
+            return f"{user.wilayah.kode} {unit_label(user.wilayah)}"
         if user.perangkat_daerah:
             return user.perangkat_daerah.nama
         return f"{_('Dapil')} {user.dapil}" if user.dapil else config.name
@@ -97,6 +99,11 @@ def _user_form(user: User | None) -> UserForm:
         form.wilayah_kode.data = user.wilayah.kode if user.wilayah else ""
         form.perangkat_daerah_id.data = str(user.perangkat_daerah_id or "")
         form.dapil.data = user.dapil or ""
+    if user is not None and user.wilayah and form.wilayah_kode.data == user.wilayah.kode:
+        from ..wilayah.labels import unit_label  # the picker shows the name, submits the code
+
+        form.wilayah_kode.render_kw = {**form.wilayah_kode.render_kw,
+                                       "data-picker-label": unit_label(user.wilayah)}
     return form
 
 

@@ -166,15 +166,20 @@ def login():
     return render_template("auth/login.html", form=form, demo_accounts=demo_accounts)
 
 
-@bp.post("/keluar")
-@login_required
-def logout():
+def end_current_session() -> None:
+    """Log the current user out: the session recorded as ended, then forgotten."""
     record = sessions.current()
     if record is not None and sessions.store().end(record, "logout", utcnow()):
         events.user_event("auth.logout", current_user, session=record.id)
         db.session.commit()
     logout_user()
     sessions.forget()
+
+
+@bp.post("/keluar")
+@login_required
+def logout():
+    end_current_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

@@ -20,9 +20,10 @@ class UserForm(Form):
     nama = StringField(_l("Full name"), validators=[DataRequired(), Length(min=3, max=120)])
     email = StringField(_l("Email"), validators=[Optional(), Email(), Length(max=200)])
     role = SelectField(_l("Role"), validators=[DataRequired()])
-    wilayah_kode = StringField(_l("Unit code (for unit operators)"),
+    wilayah_kode = StringField(_l("Unit (for unit operators)"),
                                validators=[Optional(), Length(max=40)],
-                               description=_l("For example 12.71.01.1001; see the list of units."))
+                               description=_l("Type the unit's name, e.g. Pasar Baru, and choose it; or paste its code."),
+                               render_kw={"data-picker": "wilayah"})
     perangkat_daerah_id = SelectField(_l("Agency (for agency operators)"), coerce=str)
     dapil = SelectField(_l("Dapil (for DPRD members)"), coerce=str)
     aktif = BooleanField(_l("Active"), default=True)

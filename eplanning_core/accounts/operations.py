@@ -43,8 +43,10 @@ def _scope_errors(tenant_id: int, values: dict, dapil_codes: set[str]) -> dict[s
     if role == Role.OPERATOR.value:
         unit = db.session.scalar(select(Wilayah).where(Wilayah.tenant_id == tenant_id,
                                                        Wilayah.kode == kode)) if kode else None
-        if unit is None:
-            errors["wilayah_kode"] = _("A unit operator needs the code of a unit of this region.")
+        if unit is None and kode:
+            errors["wilayah_kode"] = _("No unit with code %(code)s in this region.", code=kode)
+        elif unit is None:
+            errors["wilayah_kode"] = _("A unit operator needs a unit of this region: type its name and choose it.")
         values["wilayah_id"] = unit.id if unit else None
     else:
         values["wilayah_id"] = None

@@ -11,4 +11,6 @@ API_BLUEPRINTS = [
     "api.views_usulan",
     "api.views_publik",
     "budgeting.api",
+    "aspirasi.api",
+    "realisasi.api",
 ]

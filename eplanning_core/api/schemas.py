@@ -444,13 +444,27 @@ class RiwayatSchema(ma.Schema):
 
 # ---- the public view -----------------------------------------------------------------------
 
+class PublicChangeSchema(ma.Schema):
+    nama = fields.String(metadata={"description": "The field changed, as a citizen reads it"})
+    sebelum = fields.String()
+    sesudah = fields.String()
+
+
 class PublicStepSchema(ma.Schema):
     tahapan_nama = fields.String()
-    keputusan = fields.String()
+    keputusan = fields.String(metadata={"description": "The event: a decision, 'ubah' (a change) or "
+                                                       "'buka_kembali' (a correction: a decision reopened)"})
     label = fields.String()
     alasan = fields.String(allow_none=True)
     oleh = fields.String(metadata={"description": "Unit or agency, never a person"})
     waktu = LocalDateTime()
+    koreksi = fields.Boolean(metadata={"description": "A correction: a decision was reopened, with its reason"})
+    dibuka_kembali = fields.String(allow_none=True, metadata={"description": "Of a correction: the decision reopened"})
+    perubahan = fields.List(fields.Nested(PublicChangeSchema),
+                            metadata={"description": "Of a change: the public fields changed"})
+
+
+from ..realisasi.public import PublicExecutionSchema  # noqa: E402  (the public journey's end)
 
 
 class PublicUsulanSchema(ma.Schema):
@@ -479,3 +493,7 @@ class PublicUsulanSchema(ma.Schema):
     anggaran_jumlah = fields.Integer(allow_none=True)
     pengusul = fields.String(metadata={"description": "The proposer's name masked: S*** A*****"})
     timeline = fields.List(fields.Nested(PublicStepSchema))
+    koreksi = fields.List(fields.Nested(PublicStepSchema),
+                          metadata={"description": "The corrections of the timeline (decisions reopened)"})
+    realisasi = fields.Nested(PublicExecutionSchema, allow_none=True, metadata={
+        "description": "The execution of a funded item (null before its record): progress, money, photos"})

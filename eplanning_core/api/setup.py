@@ -14,6 +14,7 @@ pages everywhere else.
 
 from __future__ import annotations
 
+import threading
 from importlib import import_module
 
 from flask import Flask, g, jsonify, request
@@ -35,14 +36,47 @@ from ..request_kind import is_api_request
 
 
 class EplanningApi(Api):
-    """flask-smorest's Api without its app-wide JSON error handler (ours is path-based)."""
+    """flask-smorest's Api without its app-wide JSON error handler (ours is path-based), whose
+    OpenAPI document is written when first read rather than at start.
+
+    Documenting every view (marshmallow schemas turned into JSON Schema) is most of the time
+    an app takes to start, and only ``/api/v1/openapi.json`` and ``eplanning openapi`` read
+    it: the routes are registered at once, their documentation on the first read of ``spec``,
+    in the same order, so the document is the same.
+    """
 
     ERROR_SCHEMA = ErrorSchema
+
+    @property
+    def spec(self):
+        pending = self.__dict__.get("_undocumented")
+        if pending:
+            with _DOCUMENTING:
+                while pending:
+                    blp, name, parameters = pending.pop(0)
+                    blp.register_views_in_doc(self, self._app, self._spec, name=name, parameters=parameters)
+                    self._spec.tag({"name": name, "description": blp.description})
+        return self._spec
+
+    @spec.setter
+    def spec(self, value):
+        self._spec = value
+
+    def register_blueprint(self, blp, *, parameters=None, **options):
+        name = options.get("name", blp.name)
+        self._app.extensions["flask-smorest"]["blp_name_to_api"][name] = self
+        self._app.register_blueprint(blp, **options)
+        self.__dict__.setdefault("_undocumented", []).append((blp, name, parameters))
+
     #: No catch-all "default" answer: api/openapi_errors.py lists each error status.
     DEFAULT_ERROR_RESPONSE_NAME = None
 
     def _register_error_handlers(self):
         pass
+
+
+#: Two first requests for the document at once must not document a view twice.
+_DOCUMENTING = threading.Lock()
 
 
 def init_api(app: Flask) -> Api:

@@ -19,10 +19,18 @@ from ..usulan.engine_adapter import cycle_for
 from ..siklus.models import Siklus
 from ..usulan.messages import status_name
 from .errors import ApiError
+from ..realisasi.public import execution
 from .schemas import ErrorSchema, PublicUsulanSchema
 
 blp = Blueprint("api_publik", __name__, url_prefix="/publik",
                 description="The public view of a proposal (no token needed)")
+
+
+def _step(s) -> dict:
+    """One step of the journey: a decision, a change (with what changed) or a correction."""
+    return {"tahapan_nama": s.stage, "keputusan": s.event, "label": s.label, "alasan": s.reason,
+            "oleh": s.by, "waktu": s.at, "koreksi": s.correction, "dibuka_kembali": s.reopened,
+            "perubahan": [{"nama": name, "sebelum": old, "sesudah": new} for name, old, new in s.changes]}
 
 
 @blp.route("/usulan/<kode>")
@@ -52,6 +60,7 @@ class PublicUsulan(MethodView):
             "sub_kegiatan_kode": usulan.sub_kegiatan_kode, "sub_kegiatan_nama": sub_kegiatan,
             "pagu": usulan.pagu, "harga_satuan": usulan.harga_satuan,
             "anggaran_jumlah": usulan.anggaran_jumlah, "pengusul": mask_name(usulan.pengusul_nama),
-            "timeline": [{"tahapan_nama": s.stage, "keputusan": s.event, "label": s.label, "alasan": s.reason,
-                          "oleh": s.by, "waktu": s.at} for s in steps],
+            "timeline": [_step(s) for s in steps],
+            "koreksi": [_step(s) for s in steps if s.correction],
+            "realisasi": execution(usulan),  # the journey ends with the execution (realisasi/public.py)
         }, 200, {"Cache-Control": f"public, max-age={MAX_AGE}", "Vary": "Accept-Language"}

@@ -252,7 +252,13 @@ def excel_columns() -> list[Column]:
 
 
 def excel_bytes(plan: Rkpd) -> bytes:
-    from ..usulan.messages import status_name
+    """The RKPD for people: statuses, sources and decisions by their labels in the reader's
+    language (the CSV and JSON keep the documented keys, for programs)."""
+    from ..exports.labels import action_label, source_label, status_label
+
+    def decisions(line) -> str:
+        return "; ".join(decision_text({**d, "keputusan": action_label(d["keputusan"])})
+                         for d in line["keputusan"])
 
     def rows():
         for line in plan.lines:
@@ -260,9 +266,9 @@ def excel_bytes(plan: Rkpd) -> bytes:
             origin = " ".join(x for x in (r["asal_wilayah_kode"], r["asal_wilayah_nama"]) if x)
             yield (r["kode_lacak"], r["perangkat_daerah_kode"], r["perangkat_daerah_nama"],
                    r["sub_kegiatan_kode"], r["sub_kegiatan_nama"], r["usulan_kegiatan"], r["pagu"],
-                   r["target"], r["indikator"], r["lokasi_kode"], r["lokasi_nama"], r["sumber"], origin,
-                   r["dprd_anggota"], r["dapil"], status_name(r["status"]), r["anggaran_jumlah"],
-                   r["keputusan"])
+                   r["target"], r["indikator"], r["lokasi_kode"], r["lokasi_nama"], source_label(r["sumber"]),
+                   origin, r["dprd_anggota"], r["dapil_nama"] or r["dapil"], status_label(r["status"]),
+                   r["anggaran_jumlah"], decisions(line))
 
     buffer = io.BytesIO()
     write_xlsx(buffer, f"RKPD {plan.siklus.tahun}", excel_columns(), rows(), tz=tenant_config().timezone)
@@ -275,3 +281,138 @@ FORMATS = {"json": ("application/json", json_bytes), "csv": ("text/csv; charset=
 
 def filename(siklus: Siklus, fmt: str) -> str:
     return f"rkpd-{tenant_config().slug}-{siklus.tahun}.{fmt}"
+
+
+# ---- the RKPD as a printed report (PDF) ----------------------------------------------------
+
+@dataclass
+class ReportLine:
+    agency_id: int | None
+    agency: str
+    sub_kegiatan: str
+    activity: str
+    location: str
+    source: str
+    pagu: int
+
+
+def report_clause(siklus: Siklus, cycle: workflow.Cycle) -> tuple:
+    """What the printed RKPD lists: the set plan once Penetapan is done; before that the draft,
+    every item at Musrenbang RKPD that it accepted and every item past it, not left behind."""
+    if siklus.status == "rkpd_ditetapkan":
+        return plan_clause(siklus, cycle)
+    from ..siklus.rkpd import RKPD_KIND, draft_stage_keys
+
+    rkpd_stage = stage_of_kind(cycle, RKPD_KIND)
+    keys = draft_stage_keys(cycle)
+    if rkpd_stage is None or not keys:
+        return (Usulan.id.is_(None),)
+    later = [k for k in keys if k != rkpd_stage.key]
+    return (Usulan.tenant_id == siklus.tenant_id, Usulan.siklus_id == siklus.id, Usulan.tertutup.is_(False),
+            ((Usulan.tahapan == rkpd_stage.key) & Usulan.status.in_(rkpd_stage.spec.forwards))
+            | (Usulan.tahapan.in_(later) & (Usulan.status != "ditolak")))
+
+
+def report_lines(siklus: Siklus, agency_id: int | None = None) -> list[ReportLine]:
+    """The lines of the printed RKPD (of one agency, or all), by agency and sub kegiatan: one query.
+
+    Names, not codes: the sub kegiatan by its name (with the code the finance team files it
+    under), the place and the proposer's unit with their parents, the Pokir's member.
+    """
+    from ..exports.labels import source_label
+
+    config = tenant_config()
+    cycle = cycle_for(siklus)
+    place, parent, origin, origin_parent = (aliased(Wilayah) for _i in range(4))
+    where = report_clause(siklus, cycle)
+    if agency_id is not None:
+        where = (*where, Usulan.perangkat_daerah_id == agency_id)
+    rows = db.session.execute(
+        select(Usulan.perangkat_daerah_id, PerangkatDaerah.nama, Usulan.sub_kegiatan_kode, Nomenklatur.nama,
+               Usulan.usulan_kegiatan, Usulan.target, Usulan.jalan, place.tingkat, place.nama, parent.nama,
+               Usulan.sumber, origin.tingkat, origin.nama, origin_parent.nama, User.nama, Usulan.dapil,
+               Usulan.pagu, Usulan.total, Usulan.kode_lacak)
+        .outerjoin(PerangkatDaerah, PerangkatDaerah.id == Usulan.perangkat_daerah_id)
+        .outerjoin(Nomenklatur, and_(Nomenklatur.tenant_id == Usulan.tenant_id,
+                                     Nomenklatur.kode == Usulan.sub_kegiatan_kode))
+        .outerjoin(place, place.id == Usulan.lokasi_wilayah_id)
+        .outerjoin(parent, parent.id == place.parent_id)
+        .outerjoin(origin, origin.id == Usulan.wilayah_asal_id)
+        .outerjoin(origin_parent, origin_parent.id == origin.parent_id)
+        .outerjoin(User, User.id == Usulan.dprd_user_id)
+        .where(*where)
+        .order_by(PerangkatDaerah.nama, Usulan.sub_kegiatan_kode, Usulan.kode_lacak)).all()
+
+    def unit(tingkat, nama, parent_nama):
+        if not nama:
+            return ""
+        label = config.unit_label(tingkat, nama) if tingkat else nama
+        return f"{label}, {parent_nama}" if parent_nama and tingkat and tingkat > 1 else label
+
+    lines = []
+    for r in rows:
+        sub = f"{r[3]} ({r[2]})" if r[3] and r[2] else (r[2] or "—")
+        activity = r[4] + (f"\n{_('Target')}: {r[5]}" if r[5] else "")
+        location = ", ".join(x for x in (r[6], unit(r[7], r[8], r[9])) if x)
+        if r[10] == "pokir" and r[14]:
+            dapil = config.dapil_by_code(r[15]) if r[15] else None
+            who = r[14] + (f" ({dapil.name})" if dapil else "")
+        else:
+            who = unit(r[11], r[12], r[13])
+        source = source_label(r[10]) + (f": {who}" if who else "")
+        lines.append(ReportLine(r[0], r[1] or _("no agency"), sub, f"{activity}\n{r[18]}", location, source,
+                                int(r[16] if r[16] is not None else (r[17] or 0))))
+    return lines
+
+
+def report_title(siklus: Siklus) -> str:
+    if siklus.status == "rkpd_ditetapkan":
+        return _("Regional work plan (RKPD) %(year)s", year=siklus.tahun)
+    return _("Draft regional work plan (RKPD) %(year)s", year=siklus.tahun)
+
+
+def report_pdf(siklus: Siklus, agency_id: int | None = None, progress=None) -> tuple[bytes, int]:
+    """The RKPD of one agency or of the whole region as a landscape A4 PDF, with the region's
+    letterhead, page numbers, rupiah, and a total per agency (and a summary for the region).
+    Returns the file and its number of lines. ``progress``: wraps the lines (a job's counter)."""
+    from ..exports.pdf import sections_pdf
+
+    lines = report_lines(siklus, agency_id)
+    counted = progress(lines) if progress is not None else lines
+    groups: dict = {}
+    for line in counted:
+        groups.setdefault((line.agency, line.agency_id), []).append(line)
+    columns = [Column(_("No."), "int", width=5), Column(_("Sub kegiatan"), width=34),
+               Column(_("Proposed activity"), width=46), Column(_("Location"), width=30),
+               Column(_("Proposed by"), width=30), Column(_("Pagu (Rp)"), "rupiah", width=18)]
+    sections = []
+    for (agency, _agency_id), items in groups.items():
+        rows = [(n, i.sub_kegiatan, i.activity, i.location, i.source, i.pagu) for n, i in enumerate(items, 1)]
+        total = ("", _("Total %(agency)s", agency=agency), "", "", "", sum(i.pagu for i in items))
+        sections.append((agency, rows, total))
+    summary = None
+    config = tenant_config()
+    if agency_id is None:
+        summary_rows = [(n, agency, len(items), sum(i.pagu for i in items))
+                        for n, ((agency, _a), items) in enumerate(groups.items(), 1)]
+        summary = ([Column(_("No."), "int", width=5), Column(_("Perangkat Daerah"), width=80),
+                    Column(_("Lines"), "int", width=12), Column(_("Pagu (Rp)"), "rupiah", width=22)],
+                   summary_rows, ("", _("Total"), len(lines), sum(i.pagu for i in lines)))
+        subtitle = config.name
+    else:
+        agency = db.session.scalar(tenant_select(PerangkatDaerah).where(PerangkatDaerah.id == agency_id))
+        subtitle = agency.nama if agency else ""
+        if not sections:
+            sections.append((subtitle, [], ("", _("Total"), "", "", "", 0)))
+    if not sections and summary is None:
+        sections.append(("", [], None))
+    data = sections_pdf(title=report_title(siklus), subtitle=subtitle, columns=columns, sections=sections,
+                        summary=summary, landscape=True,
+                        letterhead_lines=[_("Regional development planning agency (Bappeda)")],
+                        tz=config.timezone)
+    return data, len(lines)
+
+
+def report_filename(siklus: Siklus, agency=None) -> str:
+    part = f"-{agency.singkatan or agency.kode}" if agency is not None else ""
+    return f"rkpd-{tenant_config().slug}-{siklus.tahun}{part}.pdf"

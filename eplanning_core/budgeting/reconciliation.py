@@ -10,13 +10,21 @@ Findings, each with a link to the proposal's history where there is a proposal:
 - ``hilang``: a planned item of the locked RKPD that no line funds, once a *final* import
   said the APBD is complete (before that, a missing line may simply not be sent yet).
 
+And the money followed to the result (realisasi/):
+
+- ``tanpa_realisasi``: a funded item with no execution record after the date the region
+  sets (``[realisasi] record_deadline`` of the budget year);
+- ``realisasi_melebihi``: an item whose realised amount is above what was funded;
+- ``selesai_tanpa_foto``: an item reported completed without a single photo;
+- ``terlambat_tanpa_alasan``: progress reported after the budget year without a reason.
+
 Three queries, whatever the number of lines.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
@@ -30,13 +38,18 @@ from ..usulan.models import Usulan
 from .export import plan_clause, require_locked, rkpd_stage_keys
 from .models import AnggaranBaris, AnggaranImpor
 
-KINDS = ("tanpa_kode", "kode_tidak_dikenal", "bukan_rkpd", "melebihi_pagu", "hilang")
+KINDS = ("tanpa_kode", "kode_tidak_dikenal", "bukan_rkpd", "melebihi_pagu", "hilang", "tanpa_realisasi",
+         "realisasi_melebihi", "selesai_tanpa_foto", "terlambat_tanpa_alasan")
 KIND_LABELS = {
     "tanpa_kode": _l("Budget line without a tracking code"),
     "kode_tidak_dikenal": _l("Budget line with an unknown tracking code"),
     "bukan_rkpd": _l("Budget line for a proposal not in the RKPD"),
     "melebihi_pagu": _l("Funded above the plan"),
     "hilang": _l("Planned item with no budget line"),
+    "tanpa_realisasi": _l("Funded item with no execution record"),
+    "realisasi_melebihi": _l("Realised above the funded amount"),
+    "selesai_tanpa_foto": _l("Completed item without a photo"),
+    "terlambat_tanpa_alasan": _l("Progress reported after the budget year without a reason"),
 }
 #: The rupiah a planned item claims: the agency's pagu once mapped, else its total.
 PLAN = func.coalesce(Usulan.pagu, Usulan.total)
@@ -156,4 +169,56 @@ def reconcile(siklus: Siklus) -> Report:
             vanished.append(Finding("hilang", None, row[1], row[0], row[2], row[3], row[4], row[5],
                                     0, int(row.plan), row.tahapan))
     report.findings += above + vanished
+    report.findings += execution_findings(siklus, cycle)
     return report
+
+
+def execution_findings(siklus: Siklus, cycle) -> list[Finding]:
+    """The findings on the execution of the funded items (three queries)."""
+    from ..realisasi.models import Realisasi, RealisasiFoto, RealisasiTahap
+    from ..realisasi.operations import local_today
+    from ..realisasi.queries import deadline
+
+    overdue = local_today() > deadline(siklus)
+    funded = (*plan_clause(siklus, cycle), Usulan.status == "didanai")
+    found: dict[str, list] = {kind: [] for kind in KINDS[5:]}
+    completed = {}
+    for row in db.session.execute(
+            select(Usulan.id, Usulan.kode_lacak, PerangkatDaerah.kode, PerangkatDaerah.nama, Usulan.sub_kegiatan_kode,
+                   Usulan.usulan_kegiatan, Usulan.anggaran_jumlah, Usulan.tahapan, Realisasi.id.label("record"),
+                   Realisasi.status.label("state"), Realisasi.realisasi_jumlah)
+            .outerjoin(PerangkatDaerah, PerangkatDaerah.id == Usulan.perangkat_daerah_id)
+            .outerjoin(Realisasi, and_(Realisasi.usulan_id == Usulan.id, Realisasi.tenant_id == Usulan.tenant_id))
+            .where(*funded).order_by(PerangkatDaerah.kode, Usulan.kode_lacak)):
+        base = (row[1], row[0], row[2], row[3], row[4], row[5])
+        funded_amount = int(row.anggaran_jumlah or 0)
+        if row.record is None:
+            if overdue:
+                found["tanpa_realisasi"].append(Finding("tanpa_realisasi", None, *base, 0, funded_amount, row.tahapan))
+            continue
+        if row.realisasi_jumlah > funded_amount:
+            found["realisasi_melebihi"].append(Finding("realisasi_melebihi", None, *base, int(row.realisasi_jumlah),
+                                                       funded_amount, row.tahapan))
+        if row.state == "selesai":
+            completed[row.id] = Finding("selesai_tanpa_foto", None, *base, int(row.realisasi_jumlah), funded_amount,
+                                        row.tahapan)
+    if completed:
+        with_photo = set(db.session.scalars(select(RealisasiFoto.usulan_id).where(
+            RealisasiFoto.tenant_id == siklus.tenant_id, RealisasiFoto.usulan_id.in_(sorted(completed))).distinct()))
+        found["selesai_tanpa_foto"] = [f for uid, f in completed.items() if uid not in with_photo]
+    for row in db.session.execute(
+            select(Usulan.id, Usulan.kode_lacak, PerangkatDaerah.kode, PerangkatDaerah.nama, Usulan.sub_kegiatan_kode,
+                   Usulan.usulan_kegiatan, Usulan.anggaran_jumlah, Usulan.tahapan, RealisasiTahap.tanggal,
+                   RealisasiTahap.realisasi_jumlah)
+            .join(RealisasiTahap, and_(RealisasiTahap.usulan_id == Usulan.id,
+                                       RealisasiTahap.tenant_id == Usulan.tenant_id))
+            .outerjoin(PerangkatDaerah, PerangkatDaerah.id == Usulan.perangkat_daerah_id)
+            .where(*funded, RealisasiTahap.tanggal > date(siklus.tahun, 12, 31),
+                   or_(RealisasiTahap.alasan_terlambat.is_(None), RealisasiTahap.alasan_terlambat == ""))
+            .order_by(PerangkatDaerah.kode, Usulan.kode_lacak, RealisasiTahap.tanggal)):
+        found["terlambat_tanpa_alasan"].append(Finding(
+            "terlambat_tanpa_alasan", None, row[1], row[0], row[2], row[3], row[4],
+            f"{row[5]} ({row.tanggal.isoformat()})", int(row.realisasi_jumlah), int(row.anggaran_jumlah or 0),
+            row.tahapan))
+    return [finding for kind in KINDS[5:] for finding in found[kind]]
+

@@ -134,6 +134,28 @@ def prepare(tahun: int, fmt: str):
     return redirect(url_for("tugas.show", tugas_id=tugas.id)), 303
 
 
+@bp.post("/<int:tahun>/rkpd-pdf")
+@admin_required
+def prepare_pdf(tahun: int):
+    """The printed RKPD, of one agency (``pd``) or of the region: a background job, the set
+    plan or (before Penetapan) the draft (budgeting/export.py: report_pdf)."""
+    from ..jobs import operations as jobs
+
+    siklus = _cycle_or_404(tahun)
+    if not Form().validate_on_submit():
+        abort(400)
+    params = {"tahun": tahun, "pd": None, "pd_nama": None}
+    pd = (request.form.get("pd") or "").strip()
+    if pd:
+        agency = db.session.scalar(tenant_select(PerangkatDaerah).where(
+            PerangkatDaerah.id == (int(pd) if pd.isdigit() and len(pd) < 10 else -1)))
+        if agency is None:
+            abort(404)
+        params.update(pd=agency.id, pd_nama=agency.nama)
+    tugas = jobs.start("rkpd_pdf", params, current_user)
+    return redirect(url_for("tugas.show", tugas_id=tugas.id)), 303
+
+
 # ---- the APBD in ----------------------------------------------------------------------------
 
 def _uploaded(form) -> bytes | None:

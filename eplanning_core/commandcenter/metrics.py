@@ -63,6 +63,7 @@ class Dashboard:
     kpk: dict = field(default_factory=dict)
     points: list = field(default_factory=list)
     bbox: tuple | None = None
+    execution: dict = field(default_factory=dict)           # realisasi/queries.overview
 
 
 def _closed_for(stage, cycle, holder, now_utc_aware) -> bool:
@@ -109,6 +110,7 @@ class Reads:
     cells: list
     pokir: tuple | None
     budget_lines: list
+    execution: tuple = ()      # the plan's items with their funding and execution (realisasi/)
 
 
 def build(siklus, cycle: workflow.Cycle, now: datetime | None = None, head=None) -> Dashboard:
@@ -155,6 +157,9 @@ def build(siklus, cycle: workflow.Cycle, now: datetime | None = None, head=None)
     dash.kpk = _kpk(cycle, reads, share, rkpd_total, rkpd_outcome)
 
     dash.points, dash.bbox = _map_of(reads.cells)
+    from ..realisasi.queries import overview  # planned vs funded vs realised, late items
+
+    dash.execution = overview(siklus, list(reads.execution), reads.units, reads.agencies, kec_len)
     return dash
 
 
@@ -229,11 +234,27 @@ def read(siklus, cycle: workflow.Cycle) -> Reads:
         select(lat, lng, Usulan.status, func.count())
         .where(*base, Usulan.lat.is_not(None), Usulan.lng.is_not(None))
         .group_by(lat, lng, Usulan.status)).all()
-    budget_lines = db.session.execute(
-        select(AnggaranBaris.usulan_id.is_(None), func.count(), func.sum(AnggaranBaris.jumlah))
-        .where(AnggaranBaris.tenant_id == tid, AnggaranBaris.siklus_id == sid)
-        .group_by(AnggaranBaris.usulan_id.is_(None))).all()
-    return Reads(per_stage, units, agencies, sent, per_kec, per_pd, cells, pokir, budget_lines)
+    # Items are funded and executed only once the RKPD is set (then e-Budgeting answers): their
+    # execution (realisasi/) is read with the budget totals in one statement, within the budget.
+    execution, budget_lines = (), None
+    if siklus.status == "rkpd_ditetapkan":
+        from ..realisasi.queries import items_with
+
+        of_lines = (AnggaranBaris.tenant_id == tid, AnggaranBaris.siklus_id == sid)
+        totals = [select(aggregate).where(*of_lines, AnggaranBaris.usulan_id.is_(None) if unplanned
+                                          else AnggaranBaris.usulan_id.is_not(None)).scalar_subquery()
+                  for unplanned in (True, False)
+                  for aggregate in (func.count(), func.coalesce(func.sum(AnggaranBaris.jumlah), 0))]
+        rows, extras = items_with(siklus, cycle, extra=tuple(totals))
+        execution = tuple(rows)
+        if extras is not None:
+            budget_lines = [(True, extras[0], extras[1]), (False, extras[2], extras[3])]
+    if budget_lines is None:
+        budget_lines = db.session.execute(
+            select(AnggaranBaris.usulan_id.is_(None), func.count(), func.sum(AnggaranBaris.jumlah))
+            .where(AnggaranBaris.tenant_id == tid, AnggaranBaris.siklus_id == sid)
+            .group_by(AnggaranBaris.usulan_id.is_(None))).all()
+    return Reads(per_stage, units, agencies, sent, per_kec, per_pd, cells, pokir, budget_lines, execution)
 
 
 def coarsen(points: list, decimals: int = COORDINATE_DECIMALS - 1, limit: int = MAX_MAP_CELLS) -> list:

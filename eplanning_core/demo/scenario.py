@@ -45,6 +45,12 @@ class DemoError(RuntimeError):
     """The story and the engine disagree: a bug in the plan, never a user's mistake."""
 
 
+def activity_title(kamus_code: str, jalan: str | None, volume) -> str:
+    """The proposed activity as citizens word it, with its volume ("... sepanjang 120 m"):
+    written from the volume, so rewritten whenever the volume changes."""
+    return texts.ITEMS[kamus_code].kegiatan.format(jalan=jalan or "", v=format_volume(Decimal(volume)))
+
+
 def _millions(rupiah: int) -> int:
     """An agency's pagu: whole millions of rupiah, rounded half up, at least one million."""
     return max(1_000_000, (rupiah + 500_000) // 1_000_000 * 1_000_000)
@@ -156,7 +162,7 @@ class Story:
             "bidang": kamus.bidang, "kamus_id": kamus.id, "satuan": kamus.satuan,
             "harga_satuan": kamus.harga_satuan, "volume": Decimal(volume),
             "permasalahan": text.permasalahan.format(jalan=jalan, v=volume),
-            "usulan_kegiatan": text.kegiatan.format(jalan=jalan, v=volume),
+            "usulan_kegiatan": activity_title(item.kamus, jalan, volume),
             "lokasi_wilayah_id": unit.id, "jalan": jalan,
             "lokasi_detail": self.rng.choice(texts.PLACES),
             "pengusul_nama": texts.PROPOSERS[n % len(texts.PROPOSERS)],
@@ -190,6 +196,11 @@ class Story:
     def _changed_content(self, usulan: Usulan, **changes) -> dict:
         values = {name: getattr(usulan, name) for name in CONTENT_FIELDS}
         values.update(changes)
+        if "volume" in changes and usulan.kamus_id in self.kamus_code:
+            # the title names the volume ("... sepanjang 120 m"): it follows the new volume
+            # (issue 14: a title that still said the old volume after the forum cut it)
+            values["usulan_kegiatan"] = activity_title(self.kamus_of(usulan), usulan.jalan,
+                                                       values["volume"])
         return values
 
     def kamus_of(self, usulan: Usulan) -> str:
@@ -492,6 +503,9 @@ def play(tenant_id: int, users: dict[str, User]) -> Siklus:
         else:
             current_app.extensions[CLOCK] = saved
     open_windows(siklus, users["admin"], local_now(), every=True)
+    from ..realisasi.demo import record_execution  # what the agencies report (realisasi/)
+
+    record_execution(siklus, users)
     return siklus
 
 

@@ -35,3 +35,33 @@ def rkpd_export(job: Run) -> Result:
     part.write_bytes(data)
     job.progress(total, total, force=True)
     return Result(part=part, name=name, mimetype=mimetype, done=total)
+
+
+def describe_rkpd_pdf(params: dict) -> str:
+    agency = params.get("pd_nama") or _("all agencies")
+    return f"RKPD {int(params['tahun'])} · PDF · {agency}"
+
+
+def rkpd_pdf(job: Run) -> Result:
+    """The printed RKPD (budgeting/export.py: report_pdf) of one agency or of the region:
+    the set plan, or the draft before Penetapan."""
+    from ..accounts.models import PerangkatDaerah
+    from ..budgeting import export
+    from ..exports.excel import safe_filename
+    from ..extensions import db
+    from ..tenancy.context import tenant_select
+
+    siklus = export.cycle_by_year(int(job.params.get("tahun") or 0))
+    agency_id = job.params.get("pd")
+    agency = None
+    if agency_id is not None:
+        agency = db.session.scalar(tenant_select(PerangkatDaerah).where(PerangkatDaerah.id == int(agency_id)))
+    if siklus is None or (agency_id is not None and agency is None):
+        raise JobFailed(_("This cycle or agency does not exist (any more)."))
+    job.progress(0, None, force=True)
+    data, total = export.report_pdf(siklus, agency.id if agency else None, progress=job.counted)
+    name = safe_filename(export.report_filename(siklus, agency), ".pdf")
+    part = job.output(name)
+    part.write_bytes(data)
+    job.progress(total, total, force=True)
+    return Result(part=part, name=name, mimetype="application/pdf", done=total)

@@ -105,3 +105,31 @@ def nomenklatur_import(job: Run) -> Result:
     run_import = partial(operations.import_nomenklatur,
                          allow_missing_parents=bool(job.params.get("allow_missing_parents")))
     return _catalogue_import(job, run_import, _("Nomenklatur imported:"), "/kamus/nomenklatur")
+
+
+def describe_realisasi(params: dict) -> str:
+    return params.get("name", "")
+
+
+def realisasi_import(job: Run) -> Result:
+    """An agency's execution report (realisasi/importer.py): all or nothing, idempotent."""
+    from ..accounts.models import User
+    from ..realisasi import importer
+
+    user = db.session.get(User, job.user_id) if job.user_id else None
+    if user is None:
+        raise JobFailed(_("The account that started this import no longer exists."))
+    job.progress(0, None, force=True)
+    result = importer.import_file(job.tenant_id, user, job.input_bytes(), job.params["name"], progress=job.counted)
+    if result.problems:
+        raise JobFailed(ngettext("The file has %(num)d problem; nothing was imported. Correct it and upload it again.",
+                                 "The file has %(num)d problems; nothing was imported. Correct it and upload it again.",
+                                 len(result.problems)), report=problems_report(result))
+    if result.already is not None:
+        from flask_babel import format_datetime
+
+        return Result(report={"message": _("This file was already imported on %(when)s; nothing changed.",
+                                           when=format_datetime(result.already.created_at, "d MMM yyyy HH:mm")),
+                              "link": "/realisasi/"})
+    return Result(report={"message": _("Execution report imported:") + " " + import_summary(result),
+                          "lines": result.lines, "link": "/realisasi/"}, done=result.lines)

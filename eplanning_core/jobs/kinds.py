@@ -24,9 +24,11 @@ class Kind:
 
 KINDS: dict[str, Kind] = {k.key: k for k in (
     Kind("rkpd_export", _l("RKPD export"), exports.rkpd_export, exports.describe_rkpd),
+    Kind("rkpd_pdf", _l("RKPD PDF"), exports.rkpd_pdf, exports.describe_rkpd_pdf),
     Kind("anggaran_import", _l("APBD import"), imports.anggaran_import, imports.describe_anggaran),
     Kind("kamus_import", _l("Catalogue import"), imports.kamus_import, imports.describe_kamus),
     Kind("nomenklatur_import", _l("Nomenclature import"), imports.nomenklatur_import, imports.describe_kamus),
+    Kind("realisasi_import", _l("Execution report import"), imports.realisasi_import, imports.describe_realisasi),
 )}
 
 

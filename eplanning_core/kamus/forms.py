@@ -49,9 +49,11 @@ class KamusForm(Form):
     harga_satuan = StringField(_l("Unit price (Rp)"), validators=[DataRequired(), whole_rupiah],
                                description=_l("Whole rupiah, from the price standard (SSH/HSPK/ASB), "
                                               "e.g. 1.250.000."))
-    perangkat_daerah_id = SelectField(_l("Responsible Perangkat Daerah"), coerce=str)
+    perangkat_daerah_id = SelectField(_l("Responsible Perangkat Daerah"), coerce=str,
+                                      render_kw={"data-picker": "pd"})
     sub_kegiatan_kode = StringField(_l("Sub kegiatan code"), validators=[Optional(), Length(max=40)],
-                                    description=_l("Either form: 1.03.10.2.01.05 or 1.03.10.2.01.0005."))
+                                    description=_l("Either form: 1.03.10.2.01.05 or 1.03.10.2.01.0005."),
+                                    render_kw={"data-picker": "subkegiatan"})
     version = HiddenField()
 
 

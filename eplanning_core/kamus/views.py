@@ -93,7 +93,9 @@ def index():
 
 def _kamus_xlsx(query):
     """The filtered catalogue as Excel: the same columns the import reads, so it round-trips."""
-    rows = ((k.kode, k.nama, k.bidang, k.satuan, k.harga_satuan,
+    from ..exports.labels import bidang_label  # the import reads the label back (normalize_bidang)
+
+    rows = ((k.kode, k.nama, bidang_label(k.bidang), k.satuan, k.harga_satuan,
              k.perangkat_daerah.kode if k.perangkat_daerah else "", k.sub_kegiatan_kode or "",
              _("active") if k.aktif else _("disabled")) for k in db.session.scalars(query))
     columns = [Column("kode", width=14), Column("nama", width=50), Column("bidang", width=16),

@@ -23,7 +23,7 @@ from .models import ARRIVED, DECIDED, Notifikasi
 
 #: Decisions the sending unit or agency is told about.
 DECISIONS = frozenset({"diterima", "diterima_dengan_perubahan", "ditolak", "dana_desa", "didanai",
-                       "tidak_didanai"})
+                       "tidak_didanai", "buka_kembali"})  # a reopen: a decision was corrected
 #: History events of proposals sent up to a stage (workflow kinds' send_event).
 SEND_EVENTS = ("kirim", "tetapkan")
 CHUNK = 2000

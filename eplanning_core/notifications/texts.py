@@ -18,6 +18,11 @@ def sentence(item: Notifikasi, stage_names: dict[str, str]) -> str:
     if item.jenis == ARRIVED:
         return ngettext("%(num)d proposal arrived for you at %(stage)s.",
                         "%(num)d proposals arrived for you at %(stage)s.", item.jumlah, stage=stage)
+    if item.keputusan == "buka_kembali":
+        return ngettext("%(num)d proposal you sent was reopened at %(stage)s: its decision was "
+                        "corrected and is open again.",
+                        "%(num)d proposals you sent were reopened at %(stage)s: their decisions were "
+                        "corrected and are open again.", item.jumlah, stage=stage)
     return ngettext("%(num)d proposal you sent was decided at %(stage)s: %(decision)s.",
                     "%(num)d proposals you sent were decided at %(stage)s: %(decision)s.", item.jumlah,
                     stage=stage, decision=status_name(item.keputusan or ""))

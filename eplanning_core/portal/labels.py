@@ -17,6 +17,15 @@ EVENT_LABELS = {
     "alihkan": _l("Handed to another agency"), "periksa": _l("Checked by the DPRD secretariat"),
     "tetapkan": _l("Set in the RKPD"), "tidak_diteruskan": _l("Stayed at this stage"),
     "didanai": _l("Funded"), "tidak_didanai": _l("Not funded"),
+    "buka_kembali": _l("Correction: decision reopened"), "ubah": _l("Proposal changed"),
+}
+#: Fields of a proposal whose changes the journey shows (never the proposer's details).
+CHANGE_LABELS = {
+    "usulan_kegiatan": _l("Proposed activity"), "permasalahan": _l("Problem"),
+    "volume": _l("Volume"), "satuan": _l("Unit"), "harga_satuan": _l("Unit price"),
+    "total": _l("Total"), "jalan": _l("Street"), "lokasi_detail": _l("Location detail"),
+    "lokasi_kode": _l("Location"), "bidang": _l("Bidang pembangunan"),
+    "sub_kegiatan_kode": _l("Sub kegiatan"), "pagu": _l("Pagu"), "target": _l("Target"),
 }
 #: Events whose dot is green / red on the timeline.
 GOOD_EVENTS = {"diterima", "diterima_dengan_perubahan", "didanai", "tetapkan", "dana_desa"}

@@ -1,7 +1,8 @@
 """Open data: every proposal and every decision of a cycle as CSV and JSON, streamed.
 
 The column lists below are the single source of the files and of the data dictionary on
-the download page. Personal data never enters a file: no phone, no NIK, no account names;
+the download page. Codes stay the documented keys (``status``, ``bidang``, ``sumber``,
+``keputusan``), for programs; a ``..._nama`` column beside each gives its label, for people. Personal data never enters a file: no phone, no NIK, no account names;
 the proposer's name is masked; coordinates are rounded to about 100 m.
 """
 
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from .. import workflow
 from ..accounts.models import PerangkatDaerah, User
 from ..exports.cells import csv_row, csv_writer
+from ..exports.labels import action_label, bidang_label, source_label, status_label
 from ..extensions import db
 from ..kamus.models import KamusUsulan
 from ..tenancy.context import tenant_config
@@ -45,9 +47,11 @@ USULAN_COLUMNS = (
     Column("kode_lacak", "text", _l("Public tracking code of the proposal, e.g. MDN-2027-000123.")),
     Column("tahun", "integer", _l("Budget year of the cycle (RKPD year).")),
     Column("sumber", "text", _l("Where it was proposed: lingkungan, kelurahan, kecamatan, pd, pokir or bappeda.")),
+    Column("sumber_nama", "text", _l("The source as people name it (Rembuk Warga, Pokir DPRD ...), in the portal's language.")),
     Column("dapil", "text", _l("DPRD electoral district, for Pokir.")),
     Column("pengusul", "text", _l("Proposer's name, masked: first letter of each word.")),
     Column("bidang", "text", _l("Development field: ekonomi, sosial_budaya or fisik_prasarana.")),
+    Column("bidang_nama", "text", _l("The development field's name (Sosial budaya ...), in the portal's language.")),
     Column("permasalahan", "text", _l("The problem, as proposed.")),
     Column("usulan_kegiatan", "text", _l("The proposed activity.")),
     Column("kamus_kode", "text", _l("Code of the catalogue item (kamus usulan), if any.")),
@@ -66,6 +70,7 @@ USULAN_COLUMNS = (
     Column("tahapan", "text", _l("Key of the stage the proposal is at now.")),
     Column("tahapan_nama", "text", _l("Name of that stage.")),
     Column("status", "text", _l("Status at that stage: belum_dibahas, diperiksa, diterima, diterima_dengan_perubahan, ditolak, dana_desa, didanai, tidak_didanai.")),
+    Column("status_nama", "text", _l("The status as the pages show it (diterima dengan perubahan ...), in the portal's language.")),
     Column("alasan", "text", _l("Reason of the latest decision (required for a rejection or a change).")),
     Column("prioritas", "integer", _l("Priority order given by the deciding forum.")),
     Column("skor", "number", _l("Weighted score of the kecamatan or agency criteria.")),
@@ -86,6 +91,7 @@ KEPUTUSAN_COLUMNS = (
     Column("tahapan", "text", _l("Key of the stage the decision was made at.")),
     Column("tahapan_nama", "text", _l("Name of that stage.")),
     Column("keputusan", "text", _l("What happened: buat (entered), survei_selesai, kirim (sent on), diterima, diterima_dengan_perubahan, ditolak, dana_desa, rute (routed), alihkan (handed over), periksa, tetapkan (set in the RKPD), tidak_diteruskan (stayed), didanai, tidak_didanai.")),
+    Column("keputusan_nama", "text", _l("What happened, as the pages say it (survei selesai, kirim ...), in the portal's language.")),
     Column("alasan", "text", _l("Reason given with the decision.")),
     Column("oleh_jenis", "text", _l("Who decided, by office: wilayah (a unit), perangkat_daerah (an agency), bappeda, dprd or setwan.")),
     Column("oleh_kode", "text", _l("Code of the unit or agency that decided.")),
@@ -121,6 +127,18 @@ def _coordinate(value):
     return None if value is None else float(round(Decimal(value), COORDINATE_DECIMALS))
 
 
+class _Labels(dict):
+    """key -> label, each looked up (translated) once per file."""
+
+    def __init__(self, label):
+        super().__init__()
+        self.label = label
+
+    def __missing__(self, key):
+        value = self[key] = self.label(key) or None
+        return value
+
+
 def usulan_rows(siklus, cycle: workflow.Cycle):
     """One list of values per proposal (USULAN_COLUMNS order), fetched YIELD_PER at a time."""
     zone = ZoneInfo(tenant_config().timezone)
@@ -140,16 +158,18 @@ def usulan_rows(siklus, cycle: workflow.Cycle):
         .outerjoin(PerangkatDaerah, PerangkatDaerah.id == Usulan.perangkat_daerah_id)
         .where(Usulan.tenant_id == siklus.tenant_id, Usulan.siklus_id == siklus.id)
         .order_by(Usulan.id))
+    sources, fields, statuses = _Labels(source_label), _Labels(bidang_label), _Labels(status_label)
     for r in db.session.execute(statement, execution_options={"yield_per": YIELD_PER}):
         (kode, sumber, dapil, nama, bidang, masalah, kegiatan, kamus_kode, kamus_nama, volume,
          satuan, harga, total, lokasi, lokasi_nama, jalan, lat, lng, tahapan, status, alasan,
          prioritas, skor, pd_kode, pd_nama, sub_kegiatan, pagu, target, indikator, anggaran,
          dibuat) = r
         kec = ".".join(lokasi.split(".")[:3]) if lokasi else None
-        yield [kode, siklus.tahun, sumber, dapil, mask_name(nama) or None, bidang, masalah, kegiatan,
+        yield [kode, siklus.tahun, sumber, sources[sumber], dapil, mask_name(nama) or None, bidang,
+               fields[bidang], masalah, kegiatan,
                kamus_kode, kamus_nama, _number(volume), satuan, harga, total, kec,
                kecamatan.get(kec), lokasi, lokasi_nama, jalan, _coordinate(lat), _coordinate(lng),
-               tahapan, stages.get(tahapan, tahapan), status, alasan, prioritas, _number(skor),
+               tahapan, stages.get(tahapan, tahapan), status, statuses[status], alasan, prioritas, _number(skor),
                pd_kode, pd_nama, sub_kegiatan, pagu, target, indikator, anggaran, _local(dibuat, zone)]
 
 
@@ -168,6 +188,7 @@ def keputusan_rows(siklus, cycle: workflow.Cycle):
         .where(Keputusan.tenant_id == siklus.tenant_id, Usulan.siklus_id == siklus.id)
         .order_by(Keputusan.usulan_id, Keputusan.id))
     current, order = None, 0
+    actions = _Labels(action_label)
     for r in db.session.execute(statement, execution_options={"yield_per": YIELD_PER}):
         usulan_id, kode, tahapan, keputusan, alasan, w_kode, w_nama, pd_kode, pd_nama, role, at = r
         order = order + 1 if usulan_id == current else 1
@@ -180,7 +201,8 @@ def keputusan_rows(siklus, cycle: workflow.Cycle):
             by = (role, None, {"bappeda": "Bappeda", "dprd": "DPRD", "setwan": "Sekretariat DPRD"}[role])
         else:
             by = (None, None, None)
-        yield [kode, siklus.tahun, order, tahapan, stages.get(tahapan, tahapan), keputusan, alasan,
+        yield [kode, siklus.tahun, order, tahapan, stages.get(tahapan, tahapan), keputusan, actions[keputusan],
+               alasan,
                *by, _local(at, zone)]
 
 
@@ -216,3 +238,10 @@ def json_stream(dataset: str, columns, rows, siklus):
         yield separator + json.dumps(dict(zip(names, row)), ensure_ascii=False)
         separator = ",\n"
     yield "\n]}\n"
+
+
+# The execution and the reconciliation's findings (realisasi/opendata.py), beside the above.
+from ..realisasi import opendata as _execution  # noqa: E402  (defined there, published here)
+
+DATASETS.update(_execution.DATASETS)
+ROWS = {"usulan": usulan_rows, "keputusan": keputusan_rows, **_execution.ROWS}

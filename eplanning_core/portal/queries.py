@@ -4,7 +4,7 @@ public list. Every query names the columns it shows and is scoped to the region.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import request
@@ -62,13 +62,48 @@ class Step:
     by: str
     at: datetime
     tone: str
+    #: What a change (an edit, an acceptance with changes) changed: (field label, before, after).
+    changes: list = field(default_factory=list)
+    #: A correction: the decision (its label) reopened by this step.
+    reopened: str | None = None
+
+    @property
+    def correction(self) -> bool:
+        return self.event == REOPEN
+
+
+REOPEN, EDIT = "buka_kembali", "ubah"
+#: History entries whose changes a citizen reads on the journey.
+CHANGE_ACTIONS = ("usulan.ubah", "usulan.diterima_dengan_perubahan")
+
+
+def _public_changes(diff) -> list[tuple[str, str, str]]:
+    """The public fields of a history entry's {"field": [old, new]}: never the proposer's data."""
+    from ..money import format_rupiah
+    from .labels import CHANGE_LABELS
+
+    out = []
+    for name, label in CHANGE_LABELS.items():
+        pair = (diff or {}).get(name)
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2 or pair[0] == pair[1]:
+            continue
+        old, new = pair
+        if name in ("total", "harga_satuan", "pagu"):
+            old, new = (format_rupiah(int(v)) if str(v).lstrip("-").isdigit() else (v or "—")
+                        for v in (old, new))
+        out.append((str(label), str(old if old not in (None, "") else "—")[:160],
+                    str(new if new not in (None, "") else "—")[:160]))
+    return out
 
 
 def timeline(usulan: Usulan, cycle: workflow.Cycle) -> list[Step]:
-    """Each decision and move, with the unit or agency that made it: one joined query.
+    """Each decision, change, correction and move, with the unit or agency that made it, in
+    order: two joined queries (the decision records; the changes from the history).
 
-    Only offices are read (unit, agency, the role of the account); never a person's name.
+    Only offices are read (unit, agency, the role of the account); never a person's name, and
+    of a change only its public fields (never the proposer's phone or NIK).
     """
+    from ..audit.models import AuditEntry
     from .labels import BAD_EVENTS, GOOD_EVENTS
 
     config = tenant_config()
@@ -80,9 +115,24 @@ def timeline(usulan: Usulan, cycle: workflow.Cycle) -> list[Step]:
         .outerjoin(User, User.id == Keputusan.user_id)
         .where(Keputusan.tenant_id == usulan.tenant_id, Keputusan.usulan_id == usulan.id)
         .order_by(Keputusan.id)).all()
+    edits = db.session.execute(
+        select(AuditEntry.action, AuditEntry.reason, AuditEntry.changes, AuditEntry.created_at,
+               Wilayah.nama, Wilayah.tingkat, PerangkatDaerah.nama, User.role)
+        .outerjoin(User, User.id == AuditEntry.actor_id)
+        .outerjoin(Wilayah, Wilayah.id == User.wilayah_id)
+        .outerjoin(PerangkatDaerah, PerangkatDaerah.id == User.perangkat_daerah_id)
+        .where(AuditEntry.tenant_id == usulan.tenant_id, AuditEntry.object_type == "usulan",
+               AuditEntry.object_id == usulan.id, AuditEntry.action.in_(CHANGE_ACTIONS))
+        .order_by(AuditEntry.id)).all()
     dapil = config.dapil_by_code(usulan.dapil or "")
     names = {s.key: s.name for s in cycle.stages}
-    steps = []
+
+    def office(unit, level, agency, role):
+        return decider_label(config.unit_label, unit, level, agency, role, dapil.name if dapil else None)
+
+    # what each acceptance with changes changed, in order (one history entry per decision)
+    accepted_changes = [_public_changes(e[2]) for e in edits if e[0] == "usulan.diterima_dengan_perubahan"]
+    steps, last_decision = [], {}
     for index, (stage, event, reason, at, unit, level, agency, role) in enumerate(rows):
         label = event_label(event)
         if event in ("kirim", "tetapkan"):
@@ -91,9 +141,23 @@ def timeline(usulan: Usulan, cycle: workflow.Cycle) -> list[Step]:
             if target:
                 label = f"{label} → {names.get(target, target)}"
         tone = "good" if event in GOOD_EVENTS else "bad" if event in BAD_EVENTS else ""
-        steps.append(Step(names.get(stage, stage), event, label, reason,
-                          decider_label(config.unit_label, unit, level, agency, role,
-                                        dapil.name if dapil else None), at, tone))
+        step = Step(names.get(stage, stage), event, label, reason, office(unit, level, agency, role), at, tone)
+        if event == "diterima_dengan_perubahan" and accepted_changes:
+            step.changes = accepted_changes.pop(0)
+        if event == REOPEN:
+            step.tone = "fix"
+            step.reopened = last_decision.pop(stage, None)
+        elif event in workflow.STATUSES or event == "periksa":
+            last_decision[stage] = label
+        steps.append(step)
+    for action, reason, diff, at, unit, level, agency, role in edits:
+        if action != "usulan.ubah":
+            continue
+        changes = _public_changes(diff)
+        if changes:  # an edit of the proposer's details only is not shown
+            steps.append(Step(names.get(usulan.tahapan, usulan.tahapan), EDIT, event_label(EDIT), reason,
+                              office(unit, level, agency, role), at, "", changes))
+    steps.sort(key=lambda step: step.at)  # stable: same-moment steps keep their order
     return steps
 
 

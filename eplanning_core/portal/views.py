@@ -23,7 +23,7 @@ from ..tenancy.context import current_tenant_id, tenant_config
 from ..usulan.messages import STATUS_NAMES
 from ..usulan.models import Usulan
 from ..wilayah.models import Wilayah
-from . import opendata, queries, stats
+from . import opendata, peta, queries, stats
 from .pagecache import cached
 from .labels import BIDANG_LABELS, SUMBER_LABELS, tz_abbreviation
 from .privacy import mask_name
@@ -67,8 +67,8 @@ def _checkpoint_today() -> None:
 def start():
     siklus = current_cycle()
     summary = stats.summarise(siklus, cycle_for(siklus)) if siklus else None
-    kecamatan, _villages = queries.units_for_filters()
-    return render_template("portal/start.html", summary=summary, kecamatan=kecamatan,
+    kecamatan, villages = queries.units_for_filters()
+    return render_template("portal/start.html", summary=summary, kecamatan=kecamatan, villages=villages,
                            agencies=queries.active_agencies(), **_context(siklus))
 
 
@@ -90,6 +90,8 @@ def track():
         return redirect(url_for("portal.start"))
     code = queries.normalise_code(raw)
     usulan, sub_kegiatan = queries.find_by_code(code) if code else (None, None)
+    if usulan is None and code and code.startswith("ASP-"):  # a citizen's aspiration (aspirasi/)
+        return redirect(url_for("aspirasi_publik.track", kode=code))
     if usulan is None:
         return not_found(raw.strip()[:40])
     siklus = db.session.get(Siklus, usulan.siklus_id)
@@ -117,8 +119,33 @@ def browse():
                          .order_by(Usulan.id.desc()))
     kecamatan, villages = queries.units_for_filters()
     return render_template("portal/browse.html", pagination=pagination, filters=filters,
-                           kecamatan=kecamatan, villages=villages,
+                           kecamatan=kecamatan, villages=villages, map_colours=peta.STATUS_COLOURS,
+                           photos=peta.first_photos([u.id for u in pagination.items]),
                            agencies=queries.active_agencies(), **_context(siklus))
+
+
+@bp.get("/peta.json")
+@reads_replica
+@public
+@cached
+def map_data():
+    """The browse page's map: proposals of the list's filters by status (portal/peta.py)."""
+    siklus = current_cycle()
+    if siklus is None:
+        return not_found()
+    return peta.map_data(siklus, queries.browse_filters(cycle_for(siklus)))
+
+
+@bp.get("/foto/<int:lampiran_id>")
+@reads_replica
+def photo(lampiran_id: int):
+    """A proposal's photo as a thumbnail for the cards; meetings' files and documents: 404."""
+    from ..uploads import send_thumbnail
+
+    row = peta.photo_row(current_tenant_id(), lampiran_id)
+    if row is None:
+        return not_found()
+    return send_thumbnail(row.tenant_id, row.nama_simpan, row.mime, public=True)
 
 
 @bp.get("/wilayah/<kode>")
@@ -183,7 +210,7 @@ def download(tahun: int, dataset: str, fmt: str):
         return not_found()
     cycle = cycle_for(siklus)
     columns = opendata.DATASETS[dataset]
-    rows = (opendata.usulan_rows if dataset == "usulan" else opendata.keputusan_rows)(siklus, cycle)
+    rows = opendata.ROWS[dataset](siklus, cycle)
     if fmt == "csv":
         body, mimetype = opendata.csv_stream(columns, rows), "text/csv; charset=utf-8"
     else:

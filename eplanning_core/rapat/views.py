@@ -131,12 +131,17 @@ def _export(siklus, stage, clause, filters):
                     func.count().label("n"))
              .where(Lampiran.tenant_id == siklus.tenant_id, Lampiran.rapat_id.is_not(None))
              .group_by(Lampiran.rapat_id).subquery())
+    from ..wilayah.labels import compose, parent_alias
+
+    parent = parent_alias()  # "Lingkungan I, Pasar Baru": Medan has dozens of "Lingkungan I"
     query = (ops.meetings_select(siklus, stage, clause, Wilayah.kode, Wilayah.nama, Rapat.tempat, Rapat.alamat,
                                  Rapat.mulai, Rapat.jumlah_hadir, Rapat.delegasi, files.c.signed, files.c.n,
-                                 Pengiriman.created_at, **filters)
+                                 Pengiriman.created_at, parent.nama, **filters)
              .outerjoin(files, files.c.rapat_id == Rapat.id)
+             .outerjoin(parent, parent.id == Wilayah.parent_id)
              .order_by(Wilayah.kode).limit(EXPORT_LIMIT))
-    rows = ((r[0], r[1], r[2] or "", r[3] or "", r[4], r[5], "; ".join(r[6] or []), r[7] or 0, r[8] or 0, r[9])
+    rows = ((r[0], compose(r[1], None, r[10], compact=True), r[2] or "", r[3] or "", r[4], r[5],
+             "; ".join(r[6] or []), r[7] or 0, r[8] or 0, r[9])
             for r in db.session.execute(query))
     level = tenant_config().level_name(stage.level.depth)
     columns = [Column(_("Unit code"), width=18), Column(level, width=24), Column(_("Place"), width=30),

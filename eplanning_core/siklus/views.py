@@ -111,8 +111,9 @@ def holder_names(level: workflow.Level, keys) -> dict[str, str]:
     if not keys:
         return {}
     if level.is_unit:
-        rows = db.session.scalars(tenant_select(Wilayah).where(Wilayah.kode.in_(keys)))
-        return {w.kode: tenant_config().unit_label(w.tingkat, w.nama) for w in rows}
+        from ..wilayah.labels import labels_for_codes  # with the parent's name, same one query
+
+        return labels_for_codes(current_tenant_id(), keys, compact=False)
     ids = [parse_id(k) for k in keys if parse_id(k)]
     model = PerangkatDaerah if level.is_agency else User
     return {str(r.id): r.nama for r in db.session.scalars(tenant_select(model).where(model.id.in_(ids)))}
@@ -494,26 +495,34 @@ def _draft_filtered(siklus: Siklus, keys: list[str]):
 
 
 def _export_draft(siklus: Siklus, cycle, query):
+    from ..wilayah.labels import compose
+
     stages = {s.key: s.name for s in cycle.stages}
     lokasi, asal = aliased(Wilayah), aliased(Wilayah)
+    lokasi_parent, asal_parent = aliased(Wilayah), aliased(Wilayah)  # "Lingkungan I, Pasar Baru"
     decisions = plan.decisions_by_item(query.with_only_columns(Usulan.id), stages, action_name)
     rows = db.session.execute(
         query.with_only_columns(
             PerangkatDaerah.nama, Usulan.id, Usulan.kode_lacak, Usulan.tahapan, Usulan.status, Usulan.sumber,
             asal.kode, asal.nama, User.nama, Usulan.dapil, Usulan.usulan_kegiatan, Usulan.sub_kegiatan_kode,
-            Usulan.pagu, Usulan.target, Usulan.lokasi_kode, lokasi.nama, Usulan.total, Usulan.anggaran_jumlah)
+            Usulan.pagu, Usulan.target, Usulan.lokasi_kode, lokasi.nama, Usulan.total, Usulan.anggaran_jumlah,
+            lokasi_parent.nama, asal_parent.nama)
         .outerjoin(PerangkatDaerah, PerangkatDaerah.id == Usulan.perangkat_daerah_id)
         .outerjoin(asal, asal.id == Usulan.wilayah_asal_id)
         .outerjoin(lokasi, lokasi.id == Usulan.lokasi_wilayah_id)
+        .outerjoin(lokasi_parent, lokasi_parent.id == lokasi.parent_id)
+        .outerjoin(asal_parent, asal_parent.id == asal.parent_id)
         .outerjoin(User, User.id == Usulan.dprd_user_id)
         .order_by(PerangkatDaerah.nama, Usulan.id).limit(EXPORT_LIMIT)
         .execution_options(yield_per=2000))
 
     def lines():
         for r in rows:
-            origin = f"{r[6]} {r[7]}" if r[6] else (f"{r[8]} ({r[9]})" if r[8] else "")
+            origin = (f"{r[6]} {compose(r[7], None, r[19], compact=True)}" if r[6]
+                      else (f"{r[8]} ({r[9]})" if r[8] else ""))
             yield (r[0] or "", r[2], stages.get(r[3], r[3]), status_name(r[4]), str(SUMBER_NAMES.get(r[5], r[5])),
-                   origin, r[10], r[11] or "", r[12], r[13] or "", r[14] or "", r[15] or "", r[16], r[17],
+                   origin, r[10], r[11] or "", r[12], r[13] or "", r[14] or "",
+                   compose(r[15], None, r[18], compact=True) if r[15] else "", r[16], r[17],
                    decisions.get(r[1], ""))
 
     columns = [Column(_("Agency"), width=30), Column(_("Tracking code"), width=18), Column(_("Stage"), width=20),
@@ -592,6 +601,14 @@ def rkpd_send(siklus_id: int):
     else:
         agency = tenant_get(PerangkatDaerah, choice) or abort(404)
         holders = [agency.id]
+    confirmed = _confirmation()
+    if confirmed is None or siklus.status == "rkpd_ditetapkan":  # first the confirm step (issue 14)
+        return _confirm_send(siklus, cycle, stage, choice, holders, confirmed)
+    preview = plan.plan_send_all(siklus, stage.key, current_user, holders)
+    if preview.ok and _fingerprint_of(preview) != confirmed:
+        flash(_("The proposals to send changed since you confirmed. Nothing was sent: check the numbers "
+                "and confirm again."), "warning")
+        return _confirm_send(siklus, cycle, stage, choice, holders, None, status=409)
     result = plan.send_all(siklus, stage.key, current_user, holders)
     if result.ok:
         next_stage = cycle.stage(result.batches[0].to_stage)
@@ -605,6 +622,40 @@ def rkpd_send(siklus_id: int):
         return _rkpd_page(siklus, refusals=_named_refusals(cycle, stage.key, result.refusals), status=422)
     _flash_unsent(result)
     return redirect(url_for("siklus.rkpd", siklus_id=siklus.id)), 303
+
+
+def _confirmation() -> str | None:
+    """The confirmation a confirm step posts back ("<count>-<total>" as shown), or None."""
+    value = (request.form.get("konfirmasi") or "").strip()[:60]
+    return value or None
+
+
+def _fingerprint_of(result) -> str:
+    """What a person confirmed: the number of proposals and their total, as the page showed."""
+    return f"{result.count}-{result.total}"
+
+
+def _confirm_send(siklus: Siklus, cycle, stage, choice: str, holders, confirmed, status: int = 200):
+    """The confirm step of sending the RKPD on: what will go, per agency, and the total.
+
+    A POST without the confirmation lands here and changes nothing."""
+    if siklus.status == "rkpd_ditetapkan":
+        flash(_("The RKPD of this cycle is already set."), "warning")
+        return redirect(url_for("siklus.rkpd", siklus_id=siklus.id)), 303
+    preview = plan.plan_send_all(siklus, stage.key, current_user, holders)
+    if preview.refusals:
+        flash(_("Nothing was sent: the batches below are refused."), "danger")
+        return _rkpd_page(siklus, refusals=_named_refusals(cycle, stage.key, preview.refusals), status=422)
+    if preview.empty:
+        _flash_unsent(preview)
+        return redirect(url_for("siklus.rkpd", siklus_id=siklus.id)), 303
+    names = holder_names(stage.level, [b.holder for b in preview.batches])
+    lines = sorted(({"name": names.get(str(b.holder), str(b.holder)), "count": b.count, "total": b.total,
+                     "kept": len(b.kept)} for b in preview.batches), key=lambda line: line["name"])
+    next_stage = cycle.stage(stage.next) if stage.next else None
+    return render_template("siklus/confirm_send.html", siklus=siklus, stage=stage, next_stage=next_stage,
+                           lines=lines, count=preview.count, total=preview.total, choice=choice,
+                           fingerprint=_fingerprint_of(preview), form=ConfirmForm()), status
 
 
 # ---- 5. setting the RKPD (penetapan) ----------------------------------------------------------------
@@ -622,6 +673,17 @@ def penetapan(siklus_id: int):
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
+        confirmed = _confirmation()
+        preview = None if siklus.status == "rkpd_ditetapkan" else plan.plan_send_all(siklus, stage.key, current_user)
+        if preview is not None and preview.ok and confirmed != _fingerprint_of(preview):
+            # a stray POST, or numbers that moved since the page was read: nothing is locked
+            if confirmed is None:
+                flash(_("The RKPD was not set: tick the confirmation under the numbers it sets, then set it."),
+                      "danger")
+            else:
+                flash(_("The RKPD was not set: the proposals changed since you confirmed. Check the numbers "
+                        "and confirm again."), "danger")
+            return redirect(url_for("siklus.penetapan", siklus_id=siklus.id)), 303
         result = plan.tetapkan(siklus, current_user)
         if result.ok:
             flash(_("The RKPD is set: %(count)s proposals, total %(total)s, handed to budgeting.",
@@ -648,7 +710,9 @@ def penetapan(siklus_id: int):
         Usulan.tahapan == rkpd.key, Usulan.tertutup.is_(False))) if rkpd else 0
     return render_template("siklus/penetapan.html", siklus=siklus, stage=stage, lines=lines, form=form,
                            refusals=_named_refusals(cycle, stage.key, result.refusals),
-                           can_set=result.ok, waiting=waiting, rkpd=rkpd), status
+                           can_set=result.ok, waiting=waiting, rkpd=rkpd,
+                           fingerprint=_fingerprint_of(result), count=result.count, total=result.total,
+                           agencies=len(result.batches)), status
 
 
 # ---- 6. the budget outcome --------------------------------------------------------------------
@@ -706,7 +770,7 @@ def budget(siklus_id: int):
         query = query.where(Usulan.status == request.args["status"])
     if request.args.get("format") == "xlsx":
         return _export_budget(siklus, query)
-    errors, values, status = {}, {}, 200
+    errors, values, status, confirm = {}, {}, 200, None
     form = ConfirmForm()
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -715,7 +779,12 @@ def budget(siklus_id: int):
         if not rows and not errors:
             flash(_("Choose funded or not funded for at least one proposal."), "warning")
             return redirect(url_for("siklus.budget", siklus_id=siklus.id, **_same_args())), 303
-        if not errors:
+        if not errors and len(rows) > 1 and request.form.get("konfirmasi") != "1":
+            # a wide outcome (issue 14): say what it records, then record it on a second click
+            confirm = {"funded": sum(r["action"] == "didanai" for r in rows),
+                       "amount": sum(r["amount"] or 0 for r in rows if r["action"] == "didanai"),
+                       "not_funded": sum(r["action"] == "tidak_didanai" for r in rows)}
+        elif not errors:
             result = plan.record_budget(siklus, current_user, rows)
             if result.ok:
                 flash(_("Budget outcome saved: %(funded)s funded, %(not_funded)s not funded.",
@@ -724,8 +793,9 @@ def budget(siklus_id: int):
             for ident, error in result.errors.items():
                 errors[ident] = str(BUDGET_ERRORS[error]) if isinstance(error, str) else \
                     explain(error, cycle, stage.key)
-        flash(_("Nothing was saved: correct the rows marked below."), "danger")
-        status = 422
+        if not confirm:
+            flash(_("Nothing was saved: correct the rows marked below."), "danger")
+            status = 422
     pagination = page_of(query.options(joinedload(Usulan.perangkat_daerah), joinedload(Usulan.lokasi_wilayah))
                          .order_by(Usulan.perangkat_daerah_id, Usulan.id))
     shown = {u.id for u in pagination.items}
@@ -742,7 +812,7 @@ def budget(siklus_id: int):
     summary = sorted(lines.values(), key=lambda line: names.get(line["agency"], ""))
     return render_template(
         "siklus/budget.html", siklus=siklus, stage=stage, pagination=pagination, summary=summary, names=names,
-        agencies=agencies, errors=errors, values=values, form=form, outcomes=OUTCOMES,
+        agencies=agencies, errors=errors, values=values, form=form, outcomes=OUTCOMES, confirm=confirm,
         other_errors=[m for i, m in errors.items() if i not in shown],
         can_edit=current_user.is_admin,
         totals={k: sum(line[k] for line in summary) for k in ("count", "planned", "funded")}), status

@@ -41,6 +41,9 @@ def load_tenants(app) -> None:
     app.extensions["eplanning.tenants"] = tenants
     app.extensions["eplanning.hosts"] = hosts
     app.extensions["eplanning.tenant"] = tenants[app.config["TENANT"]]
+    from . import peta
+
+    peta.init_app(app)  # [peta]: the basemap of the maps, and its one host in the CSP's img-src
     app.before_request(_resolve_request_tenant)
 
 

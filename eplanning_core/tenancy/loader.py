@@ -9,7 +9,7 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
-from .schema import SLUG, TIMEZONES, TenantSchema
+from .schema import SLUG, TIMEZONES, TenantSchema, tile_origin
 from .stages import check_stages
 
 LOGO_TYPES = {".svg": "image/svg+xml", ".png": "image/png", ".jpg": "image/jpeg",
@@ -57,6 +57,24 @@ class TenantConfig:
     stages: tuple[dict, ...] | None = None
     #: [audit] checkpoint_max_age_hours: verify warns past it (audit/checkpoints.py).
     checkpoint_max_age_hours: int = 2
+    #: [aspirasi] e-Aspirasi: open at all, and its window (dates or None), aspirasi/operations.py.
+    aspirasi_open: bool = True
+    aspirasi_opens: object = None
+    aspirasi_closes: object = None
+    #: [realisasi] funding_sources (sumber dana) and record_deadline (month-day of the budget year).
+    funding_sources: tuple[str, ...] = ("PAD", "DAU", "DAK", "DBH", "Dana Desa", "Lainnya")
+    record_deadline: str = "03-31"
+    #: [peta]: the basemap's tile URL ("" = none, the plain map), its attribution, and where a
+    #: map without points opens (center None: all of Indonesia).
+    map_tiles: str = ""
+    map_attribution: str = ""
+    map_center: tuple[float, float] | None = None
+    map_zoom: int = 12
+
+    @property
+    def tile_origin(self) -> str | None:
+        """The tile server's origin, the one image source the CSP adds (security.py)."""
+        return tile_origin(self.map_tiles)
 
     def level_name(self, tingkat: int) -> str:
         """Name of hierarchy level 1..3 (e.g. 2 -> 'Kelurahan' or 'Nagari')."""
@@ -148,6 +166,13 @@ def load_tenant(folder: Path | str) -> TenantConfig:
         tracking_prefix=region["tracking_prefix"] or folder.name[:3].upper(),
         stages=None if data["stages"] is None else tuple(data["stages"]),
         checkpoint_max_age_hours=data["audit"]["checkpoint_max_age_hours"],
+        aspirasi_open=data["aspirasi"]["open"], aspirasi_opens=data["aspirasi"]["opens"],
+        aspirasi_closes=data["aspirasi"]["closes"],
+        funding_sources=tuple(dict.fromkeys(data["realisasi"]["funding_sources"])),
+        record_deadline=data["realisasi"]["record_deadline"],
+        map_tiles=data["peta"]["tiles"], map_attribution=data["peta"]["attribution"].strip(),
+        map_center=tuple(data["peta"]["center"]) if data["peta"]["center"] else None,
+        map_zoom=data["peta"]["zoom"],
     )
 
 

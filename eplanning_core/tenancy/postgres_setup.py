@@ -187,7 +187,9 @@ def _migrate_as(admin_in_database: str, owner: str) -> str:
     from .. import create_app
     from ..upgrade import current_revision
 
+    # A throwaway key: this app serves no page, and must not write the instance folder's key.
     app = create_app({"DATABASE_URL": admin_in_database, "MIGRATE_DATABASE_URL": None,
+                      "SECRET_KEY": secrets.token_hex(16),
                       "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool}})
     with app.app_context():
         from ..extensions import db

@@ -64,6 +64,14 @@ def clean_content(values: dict, tenant_id: int) -> tuple[dict, dict[str, str]]:
             KamusUsulan.tenant_id == tenant_id, KamusUsulan.id == _int(values["kamus_id"])))
         if item is None:
             errors["kamus_id"] = _("Not an item of the catalogue.")
+        elif bidang in BIDANG and item.bidang != bidang:
+            # a Pokir priced from an item of another bidang (issue 14): refused, never guessed
+            from .forms import BIDANG_CHOICES
+
+            names = {key: str(label) for key, label in BIDANG_CHOICES}
+            errors["kamus_id"] = _("%(item)s is an item of bidang %(other)s, not %(bidang)s: choose an "
+                                   "item of the chosen bidang, or change the bidang.", item=item.nama,
+                                   other=names[item.bidang], bidang=names[bidang])
         else:
             clean["kamus_id"] = item.id
     clean["lokasi_wilayah_id"] = None
@@ -75,16 +83,9 @@ def clean_content(values: dict, tenant_id: int) -> tuple[dict, dict[str, str]]:
         else:
             clean["lokasi_wilayah_id"] = unit.id
             clean["lokasi_kode"] = unit.kode
-    lat, lng = _text(values.get("lat")), _text(values.get("lng"))
-    clean["lat"] = clean["lng"] = None
-    if lat or lng:
-        try:
-            clean["lat"], clean["lng"] = Decimal(lat.replace(",", ".")), Decimal(lng.replace(",", "."))
-            if not (-11 <= clean["lat"] <= 6 and 94 <= clean["lng"] <= 142):
-                raise ValueError
-            clean["lat"], clean["lng"] = round(clean["lat"], 6), round(clean["lng"], 6)
-        except (ValueError, InvalidOperation):
-            errors["lat"] = _("Coordinates inside Indonesia, for example 3.5952 and 98.6722.")
+    clean["lat"], clean["lng"], problem = coordinates(_text(values.get("lat")), _text(values.get("lng")))
+    if problem:
+        errors["lat"] = problem
     phone, nik = _text(values.get("pengusul_telepon")), _text(values.get("pengusul_nik"))
     if phone and not PHONE.match(phone):
         errors["pengusul_telepon"] = _("Digits, spaces, '+', '-' and brackets only.")
@@ -99,3 +100,17 @@ def _int(value) -> int:
     from ..ids import parse_id
 
     return parse_id(value) or 0
+
+
+def coordinates(lat: str, lng: str) -> tuple:
+    """(lat, lng, None) rounded to 6 decimals, (None, None, None) when both are empty, or
+    (None, None, message) when they are not a place in Indonesia; a comma counts as a point."""
+    if not (lat or lng):
+        return None, None, None
+    try:
+        lat_value, lng_value = Decimal(lat.replace(",", ".")), Decimal(lng.replace(",", "."))
+        if not (-11 <= lat_value <= 6 and 94 <= lng_value <= 142):
+            raise ValueError
+        return round(lat_value, 6), round(lng_value, 6), None
+    except (ValueError, InvalidOperation):
+        return None, None, _("Coordinates inside Indonesia, for example 3.5952 and 98.6722.")

@@ -9,7 +9,7 @@ read through it here and a Transition's changes are written through it by
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import datetime, timezone
 from operator import attrgetter
 from zoneinfo import ZoneInfo
@@ -130,7 +130,9 @@ def build_cycle(siklus: Siklus) -> workflow.Cycle:
         extensions.append(workflow.Extension(
             by_id[ext.tahapan_id], ext.ditutup_baru, ext.alasan,
             holder=_holder_value(holder), entry=ext.pemasukan, granted_by=ext.user_id))
-    return workflow.cycle_from_config(siklus.tahun, stages, config.timezone, extensions)
+    cycle = workflow.cycle_from_config(siklus.tahun, stages, config.timezone, extensions)
+    # the RKPD is set: its decisions are locked (no reopen); the penetapan bumps the version
+    return replace(cycle, fixed=True) if siklus.status == "rkpd_ditetapkan" else cycle
 
 
 def _holder_value(holder: str | None):

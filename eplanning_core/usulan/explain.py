@@ -36,7 +36,9 @@ def holder_name(cycle: workflow.Cycle, stage_key: str):
             own = getattr(current_user, "wilayah", None)  # an operator's own unit: already loaded
             unit = own if own is not None and own.kode == str(holder) else db.session.scalar(
                 tenant_select(Wilayah).where(Wilayah.kode == str(holder)))
-            return tenant_config().unit_label(unit.tingkat, unit.nama) if unit else str(holder)
+            from ..wilayah.labels import unit_label  # "Lingkungan I, Pasar Baru"
+
+            return unit_label(unit) if unit else str(holder)
         model = PerangkatDaerah if level is not None and level.is_agency else User
         row = db.session.get(model, parse_id(holder)) if parse_id(holder) else None
         return row.nama if row is not None and row.tenant_id == current_tenant_id() else str(holder)

@@ -11,32 +11,38 @@ from sqlalchemy import func, select
 
 from ..accounts.models import PerangkatDaerah
 from ..exports.excel import Column, xlsx_response
+from ..exports.labels import bidang_label, source_label, stage_label, status_label
 from ..exports.pdf import pdf_response, rekap_pdf
 from ..extensions import db
 from ..tenancy.context import tenant_config
 from ..wilayah.models import Wilayah
-from .messages import status_name
 from .models import Usulan
 
 EXPORT_LIMIT = 100_000
 
 
 def _rows(siklus, cycle, query):
+    from ..wilayah.labels import compose, parent_alias
+
     stages = {s.key: s.name for s in cycle.stages}
+    parent, config = parent_alias(), tenant_config()  # "Lingkungan I, Pasar Baru" (issue 14)
     rows = db.session.execute(
         query.with_only_columns(
             Usulan.kode_lacak, Usulan.tahapan, Usulan.status, Usulan.alasan, Usulan.sumber,
             Usulan.bidang, Usulan.usulan_kegiatan, Usulan.permasalahan, Usulan.volume, Usulan.satuan,
             Usulan.harga_satuan, Usulan.total, Usulan.lokasi_kode, Wilayah.nama, Usulan.jalan,
             PerangkatDaerah.nama, Usulan.sub_kegiatan_kode, Usulan.pagu, Usulan.skor,
-            Usulan.anggaran_jumlah)
+            Usulan.anggaran_jumlah, Wilayah.tingkat, parent.nama)
         .outerjoin(Wilayah, Wilayah.id == Usulan.lokasi_wilayah_id)
+        .outerjoin(parent, parent.id == Wilayah.parent_id)
         .outerjoin(PerangkatDaerah, PerangkatDaerah.id == Usulan.perangkat_daerah_id)
         .order_by(Usulan.lokasi_kode, Usulan.id).limit(EXPORT_LIMIT)
         .execution_options(yield_per=2000))
     for r in rows:
-        yield (r[0], stages.get(r[1], r[1]), status_name(r[2]), r[3] or "", r[4], r[5], r[6], r[7],
-               r[8], r[9], r[10], r[11], r[12] or "", r[13] or "", r[14] or "", r[15] or "",
+        yield (r[0], stage_label(stages, r[1]), status_label(r[2]), r[3] or "", source_label(r[4]),
+               bidang_label(r[5]), r[6], r[7],
+               r[8], r[9], r[10], r[11], r[12] or "",
+               compose(r[13], r[20], r[21], compact=True, config=config) if r[13] else "", r[14] or "", r[15] or "",
                r[16] or "", r[17], r[18], r[19])
 
 
@@ -68,9 +74,10 @@ def recap_pdf(siklus, cycle, query) -> bytes:
                func.coalesce(func.sum(subquery.c.total), 0))
         .group_by(subquery.c.lokasi_kode, subquery.c.tahapan, subquery.c.status)
         .order_by(subquery.c.lokasi_kode, subquery.c.tahapan, subquery.c.status)).all()
-    names = dict(db.session.execute(select(Wilayah.kode, Wilayah.nama).where(
-        Wilayah.tenant_id == siklus.tenant_id, Wilayah.kode.in_({r[0] for r in rows if r[0]}))).all())
-    body = [(r[0] or "—", names.get(r[0], ""), stages.get(r[1], r[1]), status_name(r[2]), r[3], r[4])
+    from ..wilayah.labels import labels_for_codes
+
+    names = labels_for_codes(siklus.tenant_id, {r[0] for r in rows if r[0]})
+    body = [(r[0] or "—", names.get(r[0], ""), stage_label(stages, r[1]), status_label(r[2]), r[3], r[4])
             for r in rows]
     totals = ("", _("Total"), "", "", sum(r[3] for r in rows), sum(r[4] for r in rows))
     return rekap_pdf(title=_("Recap of proposals %(cycle)s", cycle=siklus.nama),

@@ -15,11 +15,14 @@ class UsulanForm(Form):
     permasalahan = TextAreaField(_l("Problem (permasalahan)"))
     usulan_kegiatan = TextAreaField(_l("Proposed activity (usulan kegiatan)"))
     kamus_id = SelectField(_l("Catalogue item (kamus usulan)"), validate_choice=False,
-                           description=_l("Optional. Unit and unit price come from the catalogue when left empty."))
+                           description=_l("Optional. Unit and unit price come from the catalogue when left empty."),
+                           # a search of the items of the chosen bidang (static/picker.js)
+                           render_kw={"data-picker": "katalog", "data-picker-bidang": "#bidang"})
     volume = StringField(_l("Volume"))
     satuan = StringField(_l("Unit of measure (satuan)"))
     harga_satuan = StringField(_l("Unit price (rupiah)"), description=_l("From the price standard (SSH/HSPK/ASB) where there is one."))
-    lokasi_wilayah_id = SelectField(_l("Location"), validate_choice=False)
+    lokasi_wilayah_id = SelectField(_l("Location"), validate_choice=False,
+                                    render_kw={"data-picker": "wilayah"})
     jalan = StringField(_l("Street"))
     lokasi_detail = StringField(_l("Location detail"))
     lat = StringField(_l("Latitude"))

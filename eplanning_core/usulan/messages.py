@@ -15,7 +15,7 @@ ACTION_NAMES = {
     "rute": _l("route to an agency"), "periksa": _l("check (Setwan)"),
     "alihkan": _l("hand to another agency"), "kirim": _l("send"), "buat": _l("enter a proposal"),
     "perpanjang": _l("extend the window"), "tetapkan": _l("set the RKPD"),
-    "tidak_diteruskan": _l("stays behind"),
+    "tidak_diteruskan": _l("stays behind"), "buka_kembali": _l("reopen the decision"),
 }
 STATUS_NAMES = {
     "belum_dibahas": _l("not yet discussed"), "diterima": _l("accepted"),
@@ -116,6 +116,11 @@ def refusal_message(refusal, *, stage_names=None, holder_name=None) -> str:
         from ..rapat.messages import missing_sentences
 
         return " ".join(missing_sentences(p.get("missing"), stage, holder, p.get("delegates") or 0))
+    if rule == "sent_reopen":
+        return _("%(holder)s already sent its proposals from %(stage)s: only Bappeda may reopen a "
+                 "decision there now, while the stage is open.", holder=holder, stage=stage)
+    if rule == "plan_set":
+        return _("The RKPD is set: the decisions of this cycle are locked and cannot be reopened.")
     if rule == "unknown_stage":
         return _("Stage %(stage)s is not part of this planning cycle.", stage=stage)
     return refusal.message

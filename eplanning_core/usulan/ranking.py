@@ -28,6 +28,7 @@ from ..paging import page_of_list
 from .engine_adapter import actor_for, cycle_for, now_utc, state_of
 from ..siklus.current import all_cycles, current_cycle
 from ..tenancy.context import tenant_config, tenant_select
+from ..wilayah.labels import unit_label
 from ..wilayah.models import KECAMATAN, Wilayah
 from . import bulk
 from . import operations as ops
@@ -285,7 +286,7 @@ def _export(siklus, cycle, stage, unit):
             suggested = u.kamus.perangkat_daerah if u.kamus else None
             fits = yes if u.id in plan.taken else no if u.id in plan.left else ""
             yield ((position, u.kode_lacak, u.usulan_kegiatan, u.lokasi_kode or "",
-                    u.lokasi_wilayah.nama if u.lokasi_wilayah else "")
+                    unit_label(u.lokasi_wilayah, compact=True) if u.lokasi_wilayah else "")
                    + tuple((u.skor_rincian or {}).get(c.key) for c in criteria)
                    + (u.skor, u.total, suggested.nama if suggested else "",
                       u.perangkat_daerah.nama if u.perangkat_daerah else "", status_name(u.status), fits))

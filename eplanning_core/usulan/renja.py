@@ -34,6 +34,7 @@ from .messages import STATUS_NAMES, status_name
 from .models import Usulan
 from .scope import scoped_usulan
 from .explain import SUMBER_NAMES
+from ..wilayah.labels import unit_label
 
 bp = Blueprint("renja", __name__, url_prefix="/renja")
 KIND = "forum_pd"
@@ -104,7 +105,7 @@ def _setup():
 
 
 def _origin(u: Usulan) -> str:
-    return u.wilayah_asal.nama if u.wilayah_asal else ""
+    return unit_label(u.wilayah_asal, compact=True) if u.wilayah_asal else ""
 
 
 # ---- (1) the work list ----------------------------------------------------------------------
@@ -131,7 +132,7 @@ def _export_list(siklus, pd, query):
         for u in db.session.scalars(query).unique():
             yield (u.kode_lacak, SUMBER_NAMES.get(u.sumber, u.sumber), _origin(u),
                    u.dprd_user.nama if u.dprd_user else "", u.usulan_kegiatan, u.lokasi_kode or "",
-                   u.lokasi_wilayah.nama if u.lokasi_wilayah else "", u.skor, u.total,
+                   unit_label(u.lokasi_wilayah, compact=True) if u.lokasi_wilayah else "", u.skor, u.total,
                    status_name(u.status), u.alasan or "", u.sub_kegiatan_kode or "", u.pagu, u.target or "")
 
     columns = [Column(_("Tracking code"), width=18), Column(_("Source"), width=20),
@@ -231,7 +232,8 @@ def _export_draft(siklus, pd, plan: Draft):
                         yield (program.kode, program.nama, kegiatan.kode, kegiatan.nama, sub.kode, sub.nama,
                                u.kode_lacak, u.usulan_kegiatan, SUMBER_NAMES.get(u.sumber, u.sumber),
                                _origin(u), u.dprd_user.nama if u.dprd_user else "", u.lokasi_kode or "",
-                               u.lokasi_wilayah.nama if u.lokasi_wilayah else "", u.skor, u.target or "",
+                               unit_label(u.lokasi_wilayah, compact=True) if u.lokasi_wilayah else "",
+                               u.skor, u.target or "",
                                u.total, _amount(u), status_name(u.status))
 
     columns = [Column(_("Program code"), width=12), Column(_("Program"), width=30),

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
+from blinker import Namespace
 from sqlalchemy import select
 from sqlalchemy.orm.util import identity_key
 
@@ -40,7 +41,10 @@ from .models import Keputusan, Pengiriman, Usulan
 TIMELINE_EVENTS = frozenset({
     "buat", "diterima", "diterima_dengan_perubahan", "ditolak", "dana_desa", "didanai",
     "tidak_didanai", "periksa", "rute", "alihkan", "kirim", "tetapkan", "tidak_diteruskan",
-    "survei_selesai"})
+    "survei_selesai", "buka_kembali"})
+#: Sent with (tenant_id, events=[(usulan_id, event type, stage key, reason)]) for every change
+#: written, inside its transaction (the follow-by-email subsystem listens).
+TIMELINE_WRITTEN = Namespace().signal("eplanning.usulan.timeline-written")
 #: Rule codes of refusals that are not the engine's.
 STALE, MISSING = "stale", "missing"
 #: Ids per SELECT ... IN (...).
@@ -135,7 +139,7 @@ def _record(tenant_id: int, user: User, entries: Iterable[tuple[int, workflow.Hi
             reason: str | None = None) -> int:
     """A decision record (timeline events only) and a history entry per (id, event, diff)."""
     at, decider = utcnow(), decider_of(user)
-    decisions, history = [], []
+    decisions, history, entries = [], [], list(entries)
     for usulan_id, event, diff in entries:
         if event.type in TIMELINE_EVENTS:
             decisions.append({"tenant_id": tenant_id, "usulan_id": usulan_id, "tahapan": event.stage_key,
@@ -145,6 +149,8 @@ def _record(tenant_id: int, user: User, entries: Iterable[tuple[int, workflow.Hi
                                    reason=reason or event.reason, at=at))
     insert_rows(Keputusan.__table__, decisions)
     record_rows(tenant_id, history)  # chained and written by the audit package, at commit
+    # followers by email are told after the commit (aspirasi/follows.py listens)
+    TIMELINE_WRITTEN.send(tenant_id, events=[(i, e.type, e.stage_key, e.reason) for i, e, _d in entries])
     return len(history)
 
 

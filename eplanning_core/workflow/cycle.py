@@ -22,6 +22,8 @@ class Cycle:
     stages: tuple[StageDef, ...]
     timezone: ZoneInfo
     extensions: tuple[Extension, ...] = ()
+    #: The RKPD is set (penetapan): the decisions of the cycle are locked, none is reopened.
+    fixed: bool = False
     _index: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -69,7 +71,8 @@ class Cycle:
     def with_extension(self, extension: Extension) -> "Cycle":
         if self.stage(extension.stage_key) is None:
             raise ValueError(f"no stage {extension.stage_key!r} in this cycle")
-        return Cycle(self.year, self.stages, self.timezone, self.extensions + (extension,))
+        return Cycle(self.year, self.stages, self.timezone, self.extensions + (extension,),
+                     fixed=self.fixed)
 
     def holder_of(self, state: ProposalState, stage: StageDef | None = None) -> Hashable | None:
         """Who holds a proposal at a stage: the unit at the stage's level, the agency (PD),

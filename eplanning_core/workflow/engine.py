@@ -16,8 +16,8 @@ from typing import Any, Hashable
 from .actors import DPRD, OPERATOR, OPERATOR_PD, Actor
 from .cycle import Cycle
 from .events import Creation, HistoryEvent, Transition
-from .guards import (GUARDS, STATIC_GUARDS, Context, check_inputs, has_reason, needs_reason,
-                     reason_refusal, who_refusal)
+from .guards import (GUARDS, STATIC_GUARDS, Context, check_inputs, has_reason,
+                     may_act_after_send, needs_reason, reason_refusal, who_refusal)
 from .moves import ACTIONS, EDIT, INPUT_FIELDS, Move, move_for
 from .refusals import Refusal, Refused
 from .scoring import score
@@ -76,7 +76,10 @@ def _static_refusal(cycle: Cycle, stage: StageDef, move: Move, state: ProposalSt
     refusal = window_refusal(stage, cycle.extensions, cycle.timezone, holder, now)
     if refusal:
         return refusal
-    if state.closed:
+    if state.closed and not may_act_after_send(move, stage, actor):
+        if move.after_send:  # e.g. a reopen by the decider once its holder sent
+            return Refusal("sent_reopen", {"action": move.action, "stage": stage.key,
+                                           "holder": str(holder)})
         return Refusal("already_sent", {"stage": stage.key, "holder": str(holder)})
     if move.from_status is not None and state.status not in move.from_status:
         return Refusal("wrong_status", {"action": move.action, "status": state.status,

@@ -203,10 +203,20 @@ def _unlocked(ctx: Context) -> Refusal | None:
     return None
 
 
+def _plan_open(ctx: Context) -> Refusal | None:
+    """Once the RKPD is set (penetapan) the cycle's decisions are locked."""
+    return Refusal("plan_set", {"action": ctx.action}) if ctx.cycle.fixed else None
+
+
+def may_act_after_send(move: Move, stage: StageDef, actor: Actor) -> bool:
+    """Whether ``actor`` is of a class the move lets act once the holder sent its batch."""
+    return any(_class_role(w, stage.level) == actor.role for w in move.after_send)
+
+
 GUARDS = {"mapped": _mapped, "not_surveyed": _not_surveyed, "other_agency": _other_agency,
-          "unlocked": _unlocked}
+          "unlocked": _unlocked, "plan_open": _plan_open}
 #: Guards that look at the proposal only, not at inputs: ``allowed`` runs them too.
-STATIC_GUARDS = frozenset({"not_surveyed"})
+STATIC_GUARDS = frozenset({"not_surveyed", "plan_open"})
 
 
 def needs_reason(move: Move, state: ProposalState) -> bool:

@@ -27,6 +27,8 @@ from .state import (BELUM_DIBAHAS, DANA_DESA, DIDANAI, DIPERIKSA, DITERIMA,
 DECISIONS = (DITERIMA, DITERIMA_DENGAN_PERUBAHAN, DITOLAK, DANA_DESA, DIDANAI, TIDAK_DIDANAI)
 LEVELS = LEVEL_KEYS
 AGENCY_LEVELS = ("pd", "bappeda")  # level keys whose proposals are held per agency (Level.is_agency)
+#: Reopening a decision ("correct a mistake"): back to undecided at its stage, with a reason.
+REOPEN = "buka_kembali"
 
 
 @dataclass(frozen=True)
@@ -78,34 +80,34 @@ _ACCEPTED = frozenset({DITERIMA, DITERIMA_DENGAN_PERUBAHAN})
 KINDS: dict[str, StageKind] = {k.key: k for k in (
     StageKind("rembuk_warga", "neighbourhood meeting: enter, survey, send to the village",
               level=Level(3), creators=("operator",), default_creators=("operator",),
-              decisions=(DITOLAK,), actions=("ubah", "survei_selesai"), sends=True,
+              decisions=(DITOLAK,), actions=("ubah", "survei_selesai", REOPEN), sends=True,
               receives=False, forwards=frozenset({BELUM_DIBAHAS}), limits=True, survey=True,
               meeting=MeetingRule()),
     StageKind("musrenbang_desa", "village Musrenbang: decide, keep for village funds, send up",
               level=Level(2), creators=("operator",), default_creators=("operator",),
               decisions=(DITERIMA, DITERIMA_DENGAN_PERUBAHAN, DITOLAK, DANA_DESA),
-              actions=("ubah", "prioritas"), sends=True, receives=True, forwards=_ACCEPTED,
+              actions=("ubah", "prioritas", REOPEN), sends=True, receives=True, forwards=_ACCEPTED,
               pending=frozenset({BELUM_DIBAHAS}), limits=True,
               meeting=MeetingRule(berita_acara=True, delegates=(3, 3), delegates_to_send=True)),
     StageKind("musrenbang_kecamatan", "sub-district Musrenbang: score, decide, route to agencies",
               level=Level(1), creators=("operator",), default_creators=("operator",),
               decisions=(DITERIMA, DITERIMA_DENGAN_PERUBAHAN, DITOLAK),
-              actions=("ubah", "prioritas", "skor", "rute"), sends=True, receives=True,
+              actions=("ubah", "prioritas", "skor", "rute", REOPEN), sends=True, receives=True,
               forwards=_ACCEPTED, pending=frozenset({BELUM_DIBAHAS}), limits=True, scores=True,
               routes=True, meeting=MeetingRule(berita_acara=True, delegates=(1, 5))),
     StageKind("pokir", "DPRD members enter, Setwan checks, Bappeda validates, routed to agencies",
               level=Level("dprd"), creators=("dprd",), default_creators=("dprd",),
-              decisions=(DITERIMA, DITOLAK), actions=("ubah", "periksa", "rute"), sends=True,
+              decisions=(DITERIMA, DITOLAK), actions=("ubah", "periksa", "rute", REOPEN), sends=True,
               receives=False, forwards=frozenset({DITERIMA}),
               pending=frozenset({BELUM_DIBAHAS, DIPERIKSA}), limits=True, routes=True),
     StageKind("forum_pd", "agency forum: accept and map to a sub kegiatan, reject, or hand over",
               level=Level("pd"), creators=("operator_pd",), default_creators=(),
               decisions=(DITERIMA, DITERIMA_DENGAN_PERUBAHAN, DITOLAK),
-              actions=("ubah", "skor", "alihkan"), sends=True, receives=True, forwards=_ACCEPTED,
+              actions=("ubah", "skor", "alihkan", REOPEN), sends=True, receives=True, forwards=_ACCEPTED,
               pending=frozenset({BELUM_DIBAHAS}), limits=True, scores=True, needs_mapping=True),
     StageKind("musrenbang_rkpd", "Bappeda consolidates and verifies within each agency's ceiling",
               level=Level("bappeda"), creators=(), default_creators=(),
-              decisions=(DITERIMA, DITERIMA_DENGAN_PERUBAHAN, DITOLAK), actions=("ubah",),
+              decisions=(DITERIMA, DITERIMA_DENGAN_PERUBAHAN, DITOLAK), actions=("ubah", REOPEN),
               sends=True, receives=True, forwards=_ACCEPTED, pending=frozenset({BELUM_DIBAHAS}),
               limits=True, needs_mapping=True),
     StageKind("penetapan_rkpd", "the RKPD is set, locked and published, then handed to budgeting",

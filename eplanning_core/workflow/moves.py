@@ -5,6 +5,12 @@ stage's level: the unit operator, the agency operator, the DPRD member who owns 
 or Bappeda), ``setwan`` and ``bappeda``. Guards are named (see :mod:`.guards`); effects are
 declared as inputs copied into fields (``sets`` holds constant field values).
 Sending up ("kirim") is not here: a holder sends its whole batch (see :mod:`.batch`).
+
+Once a holder has sent, what stayed behind is final (``already_sent``) except for the actor
+classes a move names in ``after_send``: Bappeda may still reopen a decision then, while the
+stage's window is open. Reopening ("buka_kembali") is the one way to correct a mistaken
+decision: back to undecided at the same stage, with a mandatory reason, never once the RKPD
+is set (guard ``plan_open``).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from .kinds import DECISIONS, KINDS
+from .kinds import DECISIONS, KINDS, REOPEN
 from .state import (BELUM_DIBAHAS, DANA_DESA, DIDANAI, DIPERIKSA, DITERIMA,
                     DITERIMA_DENGAN_PERUBAHAN, DITOLAK, TIDAK_DIDANAI)
 
@@ -34,6 +40,7 @@ class Move:
     guards: tuple[str, ...] = ()                # extra guards, by name
     sets: Mapping[str, Any] = field(default_factory=dict)
     clears: tuple[str, ...] = ()
+    after_send: tuple[str, ...] = ()             # classes that may still act once it was sent
 
     def __post_init__(self):
         object.__setattr__(self, "sets", MappingProxyType(dict(self.sets)))
@@ -49,6 +56,10 @@ _DELIBERATING = _k("musrenbang_desa", "musrenbang_kecamatan")
 _MAPPING = _k("forum_pd", "musrenbang_rkpd")
 _MAPPING_INPUTS = ("sub_kegiatan", "pagu", "target")
 _EDITABLE = frozenset(k for k, spec in KINDS.items() if spec.editable) - {"pokir"}
+#: Statuses a decision (or Setwan's check) set: what a reopen puts back to undecided.
+_DECIDED = _k(DITERIMA, DITERIMA_DENGAN_PERUBAHAN, DITOLAK, DANA_DESA, DIPERIKSA)
+_REOPENABLE = _k("rembuk_warga", "musrenbang_desa", "musrenbang_kecamatan", "forum_pd",
+                 "musrenbang_rkpd")
 
 MOVES: tuple[Move, ...] = (
     # decisions
@@ -86,6 +97,13 @@ MOVES: tuple[Move, ...] = (
     Move("alihkan", _k("forum_pd"), (DECIDER, BAPPEDA), to_status=BELUM_DIBAHAS, reason=True,
          needs=("agency_id",), guards=("other_agency",),
          clears=("sub_kegiatan", "pagu", "target")),
+    # correcting a mistake: the decider while its holder has not sent, Bappeda afterwards
+    # (while the stage's window is open); never once the RKPD is set
+    Move(REOPEN, _REOPENABLE, (DECIDER, BAPPEDA), to_status=BELUM_DIBAHAS, from_status=_DECIDED,
+         reason=True, guards=("plan_open",), sets={"closed": False}, after_send=(BAPPEDA,)),
+    # a Pokir is decided by Setwan (check, reject) and Bappeda (validate, reject), not its member
+    Move(REOPEN, _k("pokir"), (SETWAN, BAPPEDA), to_status=BELUM_DIBAHAS, from_status=_DECIDED,
+         reason=True, guards=("plan_open",), sets={"closed": False}, after_send=(BAPPEDA,)),
 )
 
 #: Input name -> the ProposalState field it sets ("points" becomes "score" via scoring).

@@ -55,6 +55,12 @@ MESSAGES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "already_sent": lambda p: (
         f"{p['holder']} already sent its proposals from stage '{p['stage']}'; "
         "what stayed behind is final."),
+    "sent_reopen": lambda p: (
+        f"{p['holder']} already sent its proposals from stage '{p['stage']}'; from now on only "
+        "Bappeda may reopen a decision there, while the stage is open."),
+    "plan_set": lambda p: (
+        f"The RKPD is set: the decisions of this cycle are locked, '{p['action']}' is not "
+        "possible any more."),
     "already_done": lambda p: f"'{p['action']}' was already done for this proposal.",
     "wrong_status": lambda p: (
         f"'{p['action']}' needs the proposal to be {_listing(p.get('expected'))}; "

@@ -61,7 +61,7 @@ def login_admin(page) -> None:
     page.get_by_label("Nama pengguna").fill("admin")
     page.get_by_label("Kata sandi").fill(PASSWORD)
     with page.expect_navigation():
-        page.get_by_role("button", name="Masuk").click()
+        page.get_by_role("button", name="Masuk", exact=True).click()
 
 
 def watch_the_bar(page, name: str) -> list[int]:

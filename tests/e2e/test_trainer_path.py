@@ -94,7 +94,7 @@ def act(page, action: str, reason: str | None = None, **inputs) -> None:
         form.locator(f'[name="{name}"]').fill(value)
     if reason:
         form.locator('textarea[name="alasan"]').fill(reason)
-    submit(page, form.get_by_role("button"))
+    submit(page, form.get_by_role("button").first)  # not "save and next", when a filter led here
 
 
 def open_proposal(page, code: str) -> None:
@@ -200,8 +200,10 @@ def test_a_proposal_walks_from_rembuk_warga_to_the_budget_and_the_portal(pages, 
     with page.expect_navigation():
         page.get_by_role("link", name="Usulan baru").click()
     page.get_by_label("Bidang pembangunan", exact=True).select_option(label="Fisik prasarana")
-    page.get_by_label("Item kamus usulan", exact=True).select_option(
-        label="Drainase U-ditch 40 x 40 cm dengan tutup (m)")
+    # the catalogue item: a search-as-you-type picker over the chosen bidang's items
+    page.get_by_role("combobox", name="Item kamus usulan").fill("U-ditch")
+    page.locator("#kamus_id-picker-list").get_by_role(
+        "option", name=re.compile("Drainase U-ditch 40 x 40 cm dengan tutup")).click()
     page.get_by_label("Permasalahan", exact=True).fill(
         "Parit di Jl. Pelangi Gg. Rukun tersumbat; setiap hujan air masuk ke rumah warga.")
     page.get_by_label("Usulan kegiatan", exact=True).fill(
@@ -327,7 +329,7 @@ def test_a_proposal_walks_from_rembuk_warga_to_the_budget_and_the_portal(pages, 
     #    records the budget outcome.
     login(page, "admin", "Admin Bappeda")
     menu(page, "Usulan")
-    agency = page.locator("#pd option", has_text="Dinas SDABMBK").get_attribute("value")
+    agency = page.locator("#pd option", has_text=DINAS).get_attribute("value")  # names, not abbreviations
     page.locator("#q").fill(code)
     submit(page, page.get_by_role("button", name="Saring"))
     open_proposal(page, code)
@@ -342,10 +344,13 @@ def test_a_proposal_walks_from_rembuk_warga_to_the_budget_and_the_portal(pages, 
     line = page.locator("#agency-totals tr", has_text=DINAS)
     expect(line.locator("td").nth(2)).to_have_text("0")  # nothing left undecided
     submit(page, line.get_by_role("button", name="Kirim ke Penetapan RKPD"))
+    expect(page.locator("#confirm-what")).to_contain_text("Penetapan RKPD")  # the confirm step (issue 14)
+    submit(page, page.get_by_role("button", name=re.compile(r"^Kirim \d+ usulan")))
     flash_ok(page, "dikirim ke Penetapan RKPD")
     expect(page.locator("#agency-totals tr", has_text=DINAS)).to_contain_text("terkirim")
     tab(page, "Penetapan RKPD")
     expect(page.locator("#penetapan-lines")).to_contain_text(DINAS)
+    page.locator("#konfirmasi").check()  # names the count and total it locks (issue 14)
     submit(page, page.get_by_role("button", name="Tetapkan dan kunci RKPD"))
     flash_ok(page, "RKPD ditetapkan")
     expect(page.locator("#rkpd-locked")).to_be_visible()

@@ -20,7 +20,9 @@ def make_app(database_url: str, **overrides):
     """
     config = {"SECRET_KEY": "test-secret", "PAGE_SIZE": 25,
               "SESSION_IDLE_MINUTES": 10**8, "SESSION_MAX_HOURS": 10**6, "REAUTH_MINUTES": 10**8,
-              "LOGIN_LIMIT_ACCOUNT": "1000 per minute", "LOGIN_LIMIT_ADDRESS": "1000 per minute"}
+              "LOGIN_LIMIT_ACCOUNT": "1000 per minute", "LOGIN_LIMIT_ADDRESS": "1000 per minute",
+              # No basemap: no test reaches the internet (tests/test_map.py sets one where it tests it).
+              "MAP_TILES": ""}
     from .engines import settings_for  # (late: the module is also conftest's plugin)
 
     config.update(settings_for(database_url))  # behind PgBouncer: no prepared statements

@@ -31,4 +31,16 @@ def login(page, username: str) -> None:
     page.get_by_label("Nama pengguna").fill(username)
     page.get_by_label("Kata sandi").fill(PASSWORD)
     with page.expect_navigation():
-        page.get_by_role("button", name="Masuk").click()
+        page.get_by_role("button", name="Masuk", exact=True).click()
+
+
+class PageLoads:
+    """The pages a person waits for in one tab: every full load (a form's POST answered with
+    a redirect is one load; a script's fetch is none). ``len(loads)`` after the steps."""
+
+    def __init__(self, page):
+        self.urls: list[str] = []
+        page.on("load", lambda loaded: self.urls.append(loaded.url))
+
+    def __len__(self) -> int:
+        return len(self.urls)

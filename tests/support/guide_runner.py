@@ -10,8 +10,9 @@ guide"):
 - ```` ```sh serve ````: a command that serves until stopped; the runner starts it in the
   background, waits until ``$PORT`` answers HTTP, leaves it serving for the blocks after it, and
   stops it before the next ``serve`` block and at the end;
-- ```` ```sh server ````, ```` ```console ````, ```` ```text ```` and any other fence: not run
-  (root on a real server, transcripts, files).
+- ```` ```sh server ````: not run here; rehearsed as root by tests/support/server_rehearsal.py;
+- ```` ```sh training ````, ```` ```console ````, ```` ```text ```` and any other fence: not run
+  (a trainer's laptop, transcripts, files).
 """
 
 from __future__ import annotations

@@ -70,3 +70,20 @@ def post_form(client, url, data, token_from=None):
     data = dict(data)
     data["csrf_token"] = csrf_token(client, token_from or url)
     return client.post(url, data=data)
+
+
+CONFIRM_RE = re.compile(r'name="konfirmasi"[^>]*value="([^"]*)"')
+
+
+def post_confirmed(client, url, data, token_from=None):
+    """POST a form that asks for confirmation first (sending the RKPD on, penetapan): the
+    first POST shows the confirm step (or the page with its confirm box), the second sends
+    the confirmation it names, as a person ticking it does. The second response is returned;
+    when the first shows no confirmation (a refusal), the first is."""
+    first = post_form(client, url, data, token_from) if "konfirmasi" not in data else None
+    page = first.get_data(as_text=True) if first is not None and first.status_code == 200 else \
+        client.get(token_from or url).get_data(as_text=True)
+    found = CONFIRM_RE.search(page)
+    if found is None:
+        return first if first is not None else post_form(client, url, data, token_from)
+    return post_form(client, url, {**data, "konfirmasi": found.group(1)}, token_from)

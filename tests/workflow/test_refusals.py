@@ -23,6 +23,12 @@ def _cycle_with(stage_key, **changes):
     return cycle_from_config(2027, config, "Asia/Jakarta")
 
 
+def _fixed(cycle):
+    import dataclasses
+
+    return dataclasses.replace(cycle, fixed=True)
+
+
 # ---- one real scenario per rule code --------------------------------------------------------
 
 SCENARIOS = {
@@ -77,6 +83,14 @@ SCENARIOS = {
     "meeting_incomplete": lambda: check_send(
         CYCLE, "musrenbang_desa", KEL1, [item(1, "musrenbang_desa", status="diterima")], A["kel1"],
         DURING["musrenbang_desa"], meeting_missing=["berita_acara"]),
+    "sent_reopen": lambda: check(CYCLE, item(1, "musrenbang_desa", unit_code=KEL1, status="ditolak",
+                                             closed=True),
+                                 A["kel1"], "buka_kembali", DURING["musrenbang_desa"],
+                                 reason="salah klik"),
+    "plan_set": lambda: check(_fixed(CYCLE), item(1, "musrenbang_desa", unit_code=KEL1,
+                                                  status="ditolak"),
+                              A["kel1"], "buka_kembali", DURING["musrenbang_desa"],
+                              reason="salah klik"),
     "invalid_extension": lambda: check_extend(CYCLE, A["bappeda"], "musrenbang_desa",
                                               wib(2026, 2, 10).replace(tzinfo=None), "late",
                                               DURING["musrenbang_desa"]),

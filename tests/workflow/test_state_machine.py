@@ -79,6 +79,11 @@ class PlanningCycle(RuleBasedStateMachine):
             "only sending moves a proposal between stages"
         assert (e.from_status, e.to_status) == (state.status, new.status)
         assert set(t.changes) <= {f.name for f in dataclasses.fields(ProposalState)}
+        if action == "buka_kembali":
+            assert state.status != "belum_dibahas" and new.status == "belum_dibahas"
+            assert not new.closed and new.locked == state.locked
+            assert not state.closed or actor.role == "bappeda", \
+                "after sending only Bappeda reopens a decision"
         self.items[state.id] = new
         self.history[state.id].append(e)
 
@@ -130,12 +135,28 @@ class PlanningCycle(RuleBasedStateMachine):
         if not options:
             return
         action = data.draw(st.sampled_from(options), label="action")
-        who = decider_name(state, action)
+        # once its holder sent, only Bappeda acts on what stayed behind (a reopen)
+        who = "bappeda" if state.closed else decider_name(state, action)
         names = [a.name for a in allowed(CYCLE, state, ACTORS[who], IN)]
         assert action in names, f"{who} should be able to {action} at {state.stage_key}"
         inputs = good_inputs(state, action)
         assert check(CYCLE, state, ACTORS[who], action, IN, reason=REASON, **inputs) is None
         self._do(state, who, action, inputs, REASON, IN)
+
+    @precondition(lambda self: any(s.status != "belum_dibahas" for s in self.items.values()))
+    @rule(pick=st.integers(0, 10_000))
+    def a_mistake_is_corrected(self, pick):
+        """A decided proposal is reopened by whoever may (its decider, or Bappeda once sent)."""
+        decided = sorted(i for i, s in self.items.items() if s.status != "belum_dibahas")
+        state = self.items[decided[pick % len(decided)]]
+        who = "bappeda" if state.closed else decider_name(state, "buka_kembali")
+        refusal = check(CYCLE, state, ACTORS[who], "buka_kembali", IN, reason=REASON)
+        if move_for(CYCLE.stage(state.stage_key).kind, "buka_kembali") is None or \
+                state.status in ("didanai", "tidak_didanai"):
+            assert refusal is not None
+            return
+        assert refusal is None, (who, state, refusal)
+        self._do(state, who, "buka_kembali", {}, REASON, IN)
 
     @rule(unit=st.sampled_from([LING1, LING2, LING4, KEL1, KEL3, KEC1, KEC2]),
           totals=st.lists(st.integers(0, 40), min_size=1, max_size=3), pokir=st.booleans())
@@ -263,7 +284,7 @@ class PlanningCycle(RuleBasedStateMachine):
     def every_rejection_or_change_has_a_reason(self):
         for events in self.history.values():
             for e in events:
-                if e.type in ("ditolak", "diterima_dengan_perubahan", "alihkan"):
+                if e.type in ("ditolak", "diterima_dengan_perubahan", "alihkan", "buka_kembali"):
                     assert e.reason and len(e.reason.strip()) >= 3
 
     @invariant()

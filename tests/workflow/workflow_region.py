@@ -107,7 +107,8 @@ AGENCY_ACTOR = {a.agency_id: name for name, a in ACTORS.items() if a.agency_id}
 USER_ACTOR = {a.user_id: name for name, a in ACTORS.items()}
 REASON = "Alasan dicatat di berita acara"
 STATIC_RULES = {"unknown_stage", "decision_not_allowed", "stage_closed", "wrong_role",
-                "out_of_scope", "outside_window", "already_sent", "wrong_status", "already_done"}
+                "out_of_scope", "outside_window", "already_sent", "wrong_status", "already_done",
+                "sent_reopen", "plan_set"}
 POINTS = {c.key: c.max for c in OPEN_CYCLE.stage("musrenbang_kecamatan").criteria}
 
 

@@ -1,8 +1,10 @@
-/* The Command Center's interactive map: Leaflet (served locally), no tiles.
-   Circles for proposals by status on a plain background, inside the region's bounding box.
-   Labels are set as text, never as HTML. Without JavaScript the SVG map above is the map.
-   Leaflet (47 KB gzipped) and the map's points (map.json) are fetched only when the map
-   comes near the screen, so a first visit of the page carries neither. */
+/* The Command Center's interactive map: Leaflet (served locally) on the region's basemap
+   (tenant.toml [peta], through static/map/basemap.js), falling back to the plain map (no
+   tiles: circles on a blank background inside the region's box) when tiles cannot load.
+   Circles for proposals by status. Labels are set as text, never as HTML. Without
+   JavaScript the SVG map above is the map. Leaflet (47 KB gzipped) and the map's points
+   (map.json) are fetched only when the map comes near the screen, so a first visit of the
+   page carries neither. */
 (function () {
   "use strict";
   var holder = document.getElementById("cc-map");
@@ -37,8 +39,9 @@
   function draw(data) {
     if (!data.bbox) { return; }
     holder.hidden = false;
-    var map = L.map(holder, { attributionControl: false, zoomSnap: 0.25 });
-    var b = data.bbox;  // south, west, north, east
+    var b = data.bbox;
+    var map = window.EPlanningMap ? EPlanningMap.create(holder, [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2, 12])
+                                  : L.map(holder, { attributionControl: false, zoomSnap: 0.25 });  // south, west, north, east
     var bounds = L.latLngBounds([b[0], b[1]], [b[2], b[3]]);
     L.rectangle(bounds, { color: "#5b6670", weight: 1, dashArray: "4 3", fill: false }).addTo(map);
     data.points.forEach(function (p) {
