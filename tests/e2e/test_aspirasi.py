@@ -24,6 +24,12 @@ def test_a_citizen_sends_an_aspiration_and_the_operator_makes_it_a_proposal(page
     with citizen.expect_navigation():
         citizen.click("#aspirasi-step-1 button[type=submit]")
     citizen.select_option("#wilayah_id", label="Lingkungan I")
+    holder = citizen.locator("#location-map")  # the map picker (tiles unreachable: the plain map)
+    expect(holder).to_have_attribute("data-ready", "1")
+    holder.scroll_into_view_if_needed()
+    box = holder.bounding_box()
+    citizen.mouse.click(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    expect(citizen.locator("#lat")).not_to_have_value("")
     citizen.fill("#permasalahan", "Lampu jalan di Gang Mawar mati sejak tiga bulan, gang gelap di malam hari.")
     citizen.fill("#usulan_kegiatan", "Pemasangan empat lampu jalan tenaga surya di Gang Mawar.")
     citizen.fill("#kontak", "0813 1111 2222")
