@@ -33,6 +33,7 @@ from ..accounts.models import PerangkatDaerah, Role, User
 from ..extensions import db
 from ..siklus.models import Siklus
 from ..tenancy.context import current_tenant_id, tenant_config
+from ..wilayah.labels import unit_label
 from ..wilayah.models import Wilayah
 from ..workflow.moves import BAPPEDA, DECIDER, SETWAN, move_for
 from ..workflow.state import BELUM_DIBAHAS, DIPERIKSA, DITOLAK, SOURCES
@@ -302,11 +303,8 @@ def window_of(cycle: workflow.Cycle, stage: workflow.StageDef, holder, now: date
 # ---- names ------------------------------------------------------------------------------------------
 
 def unit_name(unit: Wilayah | None) -> str:
-    """'Lingkungan I, Pasar Baru': a unit always with its parent."""
-    if unit is None:
-        return "—"
-    label = tenant_config().unit_label(unit.tingkat, unit.nama)
-    return f"{label}, {unit.parent.nama}" if unit.parent is not None else label
+    """'Lingkungan I, Pasar Baru': a unit always with its parent (wilayah/labels.py)."""
+    return unit_label(unit)
 
 
 def _units_by_code(codes) -> dict[str, Wilayah]:
